@@ -1,0 +1,30 @@
+.DEFAULT_GOAL := help
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST) | column -t -s ':'
+
+## build: build bin/analyzer
+build:
+	go build -o bin/analyzer ./cmd/analyzer
+
+## test: run every test (the README's test command)
+test:
+	go test -count=1 ./...
+
+## test/race: run every test with the race detector
+test/race:
+	go test -race -count=1 ./...
+
+## lint: gofmt and go vet
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	go vet ./...
+
+## ci: what CI runs
+ci:
+	bash .ci/run
+
+## db/reset: delete the embedded database under ./.analyzer (asks first)
+db/reset:
+	@read -p "Delete ./.analyzer/pgdata? [y/N] " a && [ "$$a" = y ] && rm -rf ./.analyzer/pgdata

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/lib/pq"
+)
+
+// ensureDatabase creates database name on the server at adminDSN when it
+// does not exist yet.
+func ensureDatabase(ctx context.Context, adminDSN, name string) error {
+	db, err := sql.Open("postgres", adminDSN)
+	if err != nil {
+		return fmt.Errorf("embedded database: %w", err)
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name))
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // duplicate_database
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("embedded database: create %q: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,296 @@
+// Command analyzer is the backlog health analyzer: it pulls Jira boards,
+// sprints, issues and changelogs into PostgreSQL, computes delivery KPIs and
+// reports them weekly. Run `analyzer help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/backlog-health/analyzer/internal/config"
+	"github.com/backlog-health/analyzer/internal/pgembed"
+	"github.com/backlog-health/analyzer/internal/store"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = "dev"
+
+// errUsage marks command-line mistakes (exit status 2).
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	err := m.ParseFlags(ctx, os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err == nil {
+		err = m.Run(ctx)
+	}
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(m.Stderr, "analyzer:", oneLine(err))
+		os.Exit(1)
+	}
+}
+
+// oneLine folds a multi-line error (config validation lists every problem)
+// into lines prefixed for the terminal, keeping the first line first.
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "\nanalyzer: ")
+}
+
+// command is one subcommand.
+type command struct {
+	name, summary, usage string
+	needsDB              bool
+	run                  func(ctx context.Context, m *Main, args []string) error
+}
+
+func commands() map[string]command {
+	cs := []command{
+		{name: "migrate", summary: "apply pending database migrations and exit", needsDB: true,
+			usage: "analyzer migrate [--config FILE]", run: runMigrate},
+		{name: "doctor", summary: "check the configuration, the database and the Jira sites",
+			usage: "analyzer doctor [--config FILE]", run: runDoctor},
+		{name: "version", summary: "print the version", usage: "analyzer version", run: runVersion},
+	}
+	out := make(map[string]command, len(cs))
+	for _, c := range cs {
+		out[c.name] = c
+	}
+	return out
+}
+
+// Main holds the program's wiring: configuration, logger and the
+// connections opened by Run, closed by Close.
+type Main struct {
+	Config     config.Config
+	ConfigPath string
+	Command    string
+	Args       []string
+
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Logger         *slog.Logger
+
+	store   *store.Store
+	cluster *pgembed.Cluster
+}
+
+// NewMain returns a Main with the process's streams and environment.
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Config: config.Default()}
+}
+
+func (m *Main) usage() {
+	w := m.Stderr
+	fmt.Fprintln(w, "The backlog health analyzer: Jira delivery KPIs and weekly reports.")
+	fmt.Fprintln(w, "\nUsage: analyzer [--config FILE] [--log-format text|json] [--log-level LEVEL] <command> [flags]")
+	fmt.Fprintln(w, "\nCommands:")
+	cs := commands()
+	names := make([]string, 0, len(cs))
+	for n := range cs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cs[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun `analyzer <command> --help` for a command's flags.")
+}
+
+// ParseFlags reads global flags, the command name and the configuration.
+// Global flags may also follow the command name.
+func (m *Main) ParseFlags(_ context.Context, args []string) error {
+	fs := flag.NewFlagSet("analyzer", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = m.usage
+	var logFormat, logLevel string
+	fs.StringVar(&m.ConfigPath, "config", m.Getenv("ANALYZER_CONFIG"), "YAML configuration `file` (env ANALYZER_CONFIG)")
+	fs.StringVar(&logFormat, "log-format", "", "log format: text or json (overrides log.format)")
+	fs.StringVar(&logLevel, "log-level", "", "log level: debug, info, warn, error (overrides log.level)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		m.usage()
+		return fmt.Errorf("%w: no command given", errUsage)
+	}
+	if rest[0] == "help" {
+		m.usage()
+		return flag.ErrHelp
+	}
+	cmd, ok := commands()[rest[0]]
+	if !ok {
+		m.usage()
+		return fmt.Errorf("%w: unknown command %q", errUsage, rest[0])
+	}
+	m.Command = cmd.name
+
+	// The command's own flag set also accepts the global flags, so that
+	// `analyzer doctor --config x.yaml` works.
+	cfs := flag.NewFlagSet("analyzer "+cmd.name, flag.ContinueOnError)
+	cfs.SetOutput(m.Stderr)
+	cfs.StringVar(&m.ConfigPath, "config", m.ConfigPath, "YAML configuration `file`")
+	cfs.StringVar(&logFormat, "log-format", logFormat, "log format: text or json")
+	cfs.StringVar(&logLevel, "log-level", logLevel, "log level: debug, info, warn, error")
+	cfs.Usage = func() {
+		fmt.Fprintf(m.Stderr, "%s\n\nUsage: %s\n\nFlags:\n", cmd.summary, cmd.usage)
+		cfs.PrintDefaults()
+	}
+	if err := cfs.Parse(rest[1:]); err != nil {
+		return err
+	}
+	m.Args = cfs.Args()
+
+	if cmd.name != "version" {
+		cfg, err := config.Load(m.ConfigPath, m.Getenv)
+		if err != nil {
+			return err
+		}
+		m.Config = cfg
+	}
+	if logFormat != "" {
+		m.Config.Log.Format = logFormat
+	}
+	if logLevel != "" {
+		m.Config.Log.Level = logLevel
+	}
+	logger, err := newLogger(m.Stderr, m.Config.Log)
+	if err != nil {
+		return err
+	}
+	m.Logger = logger
+	return nil
+}
+
+func newLogger(w io.Writer, lc config.LogConfig) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(lc.Level)); err != nil {
+		return nil, fmt.Errorf("%w: --log-level: must be debug, info, warn or error, got %q", errUsage, lc.Level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch lc.Format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("%w: --log-format: must be text or json, got %q", errUsage, lc.Format)
+}
+
+// Run executes the parsed command.
+func (m *Main) Run(ctx context.Context) error {
+	cmd, ok := commands()[m.Command]
+	if !ok {
+		return fmt.Errorf("%w: unknown command %q", errUsage, m.Command)
+	}
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(m.Stderr, nil))
+	}
+	if cmd.needsDB {
+		if _, err := m.Store(ctx); err != nil {
+			return err
+		}
+	}
+	return cmd.run(ctx, m, m.Args)
+}
+
+// Close releases what Run opened: the database pool, then the embedded
+// server if this process started it.
+func (m *Main) Close() error {
+	var errs []error
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+		m.store = nil
+	}
+	if m.cluster != nil {
+		errs = append(errs, m.cluster.Stop(context.Background()))
+		m.cluster = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Store opens the configured database (starting the embedded one when no URL
+// is set), applies pending migrations and refuses a newer schema.
+func (m *Main) Store(ctx context.Context) (*store.Store, error) {
+	if m.store != nil {
+		return m.store, nil
+	}
+	dsn, err := m.databaseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx, m.Logger); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	m.store = s
+	return s, nil
+}
+
+// databaseURL returns the configured URL, or starts the embedded cluster under
+// state_dir and returns the URL of its "analyzer" database.
+func (m *Main) databaseURL(ctx context.Context) (string, error) {
+	if m.Config.Database.URL != "" {
+		return m.Config.Database.URL, nil
+	}
+	if err := os.MkdirAll(m.Config.StateDir, 0o755); err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	c, err := pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(m.Config.StateDir, "pgdata"), Logger: m.Logger})
+	if err != nil {
+		return "", err
+	}
+	m.cluster = c
+	if err := ensureDatabase(ctx, c.DSN("postgres"), "analyzer"); err != nil {
+		return "", err
+	}
+	return c.DSN("analyzer"), nil
+}
+
+func runVersion(_ context.Context, m *Main, _ []string) error {
+	v := Version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	fmt.Fprintf(m.Stdout, "analyzer %s (schema version %d)\n", v, store.LatestVersion())
+	return nil
+}
+
+func runMigrate(ctx context.Context, m *Main, _ []string) error {
+	s, err := m.Store(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "database schema at version %d\n", v)
+	return nil
+}

@@ -1,0 +1,639 @@
+// Package config loads and validates the analyzer's YAML configuration.
+//
+// # Sources, in order of precedence
+//
+//  1. Environment: every scalar has a variable named ANALYZER_ followed by its
+//     YAML path in upper case with "_" between parts (report.time_zone →
+//     ANALYZER_REPORT_TIME_ZONE). DATABASE_URL sets database.url. Per-site
+//     secrets come from ANALYZER_JIRA_<SITE_ID>_TOKEN and _PAT.
+//     Any such variable with a _FILE suffix names a file holding the value
+//     (DATABASE_URL_FILE, ANALYZER_JIRA_ACME_TOKEN_FILE), the usual way to
+//     pass Docker or Kubernetes secrets.
+//  2. The YAML file (configs/example.yaml documents every field), where
+//     secrets may also be given as token_file / pat_file.
+//  3. Defaults (Default).
+//
+// Validate names the field at fault: "config: jira.sites[0].url: must be an
+// absolute http(s) URL".
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// StateDir holds the embedded database and other local state. Default ./.analyzer.
+	StateDir string         `yaml:"state_dir"`
+	Database DatabaseConfig `yaml:"database"`
+	Jira     JiraConfig     `yaml:"jira"`
+	Metrics  MetricsConfig  `yaml:"metrics"`
+	Report   ReportConfig   `yaml:"report"`
+	Schedule ScheduleConfig `yaml:"schedule"`
+	Log      LogConfig      `yaml:"log"`
+}
+
+// DatabaseConfig selects the PostgreSQL database.
+type DatabaseConfig struct {
+	// URL of a PostgreSQL ≥ 14 database. Empty: an embedded PostgreSQL under state_dir.
+	URL string `yaml:"url" secret:"true"`
+	// URLFile names a file holding the URL.
+	URLFile string `yaml:"url_file"`
+}
+
+// JiraConfig lists the Jira sites to sync.
+type JiraConfig struct {
+	// Concurrency is the most requests in flight per site. Default 4.
+	Concurrency int `yaml:"concurrency"`
+	// Sites are the Jira sites; empty is valid (nothing to sync).
+	Sites []SiteConfig `yaml:"sites"`
+}
+
+// SiteConfig is one Jira site.
+type SiteConfig struct {
+	// ID is a short name used as the site's key in the database: [a-z0-9_-]+.
+	ID string `yaml:"id"`
+	// URL is the site's base URL, e.g. https://acme.atlassian.net.
+	URL string `yaml:"url"`
+	// Flavor is cloud, dc or auto (detected from /rest/api/2/serverInfo). Default auto.
+	Flavor string `yaml:"flavor"`
+	// Email and Token authenticate on Cloud (basic auth with an API token).
+	Email     string `yaml:"email"`
+	Token     string `yaml:"token" secret:"true"`
+	TokenFile string `yaml:"token_file"`
+	// PAT authenticates on Server/Data Center (bearer personal access token).
+	PAT     string `yaml:"pat" secret:"true"`
+	PATFile string `yaml:"pat_file"`
+	// Boards to sync: board ids; empty or the single value "all" means every board.
+	Boards BoardSelector `yaml:"boards"`
+	// TimeZone of the site, for JQL watermarks. Default UTC.
+	TimeZone string `yaml:"time_zone"`
+	// Fields overrides field discovery.
+	Fields FieldOverrides `yaml:"fields"`
+	// Statuses overrides the status mapping.
+	Statuses StatusOverrides `yaml:"statuses"`
+}
+
+// BoardSelector is either "all" or a list of board ids.
+type BoardSelector struct {
+	All bool
+	IDs []int64
+}
+
+// UnmarshalYAML accepts `all`, a single id, or a list of ids.
+func (b *BoardSelector) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Value == "all" || n.Value == "" {
+			*b = BoardSelector{All: true}
+			return nil
+		}
+		id, err := strconv.ParseInt(n.Value, 10, 64)
+		if err != nil {
+			return fmt.Errorf("line %d: boards: want \"all\" or board ids, got %q", n.Line, n.Value)
+		}
+		*b = BoardSelector{IDs: []int64{id}}
+		return nil
+	case yaml.SequenceNode:
+		var ids []int64
+		if err := n.Decode(&ids); err != nil {
+			return fmt.Errorf("line %d: boards: want \"all\" or a list of board ids: %w", n.Line, err)
+		}
+		*b = BoardSelector{IDs: ids, All: len(ids) == 0}
+		return nil
+	}
+	return fmt.Errorf("line %d: boards: want \"all\" or a list of board ids", n.Line)
+}
+
+// FieldOverrides names custom fields explicitly instead of discovering them.
+type FieldOverrides struct {
+	// StoryPoints is the estimation field id (e.g. customfield_10016); overrides the board configuration.
+	StoryPoints string `yaml:"story_points"`
+	Sprint      string `yaml:"sprint"`
+	EpicLink    string `yaml:"epic_link"`
+	Environment string `yaml:"environment"`
+}
+
+// StatusOverrides adjusts status categories and cycle-time boundaries.
+type StatusOverrides struct {
+	// Categories maps a status name to new | indeterminate | done.
+	Categories map[string]string `yaml:"categories"`
+	// CycleStart are the statuses whose first entry starts cycle time. Default: any in-progress status.
+	CycleStart []string `yaml:"cycle_start"`
+	// CycleEnd are the statuses whose last entry ends cycle time. Default: any done status.
+	CycleEnd []string `yaml:"cycle_end"`
+}
+
+// MetricsConfig tunes KPI definitions.
+type MetricsConfig struct {
+	SprintGoal     SprintGoalConfig `yaml:"sprint_goal"`
+	EscapedDefects EscapeRule       `yaml:"escaped_defects"`
+	// StaleDays: a backlog item not updated for this many days is stale. Default 30.
+	StaleDays int `yaml:"stale_days"`
+	// WorkingDays measures cycle and lead time in working days (Mon–Fri) instead of calendar days.
+	WorkingDays bool `yaml:"working_days"`
+	// VelocityWindows are the numbers of closed sprints averaged. Default [3, 7].
+	VelocityWindows []int `yaml:"velocity_windows"`
+}
+
+// SprintGoalConfig says when a sprint goal is met.
+type SprintGoalConfig struct {
+	// Label marks goal issues; when a sprint has any, the goal is met when all are done.
+	Label string `yaml:"label"`
+	// Threshold of say/do at or above which the goal counts as met when no goal issues are marked. Default 0.8.
+	Threshold float64 `yaml:"threshold"`
+}
+
+// EscapeRule says which defects escaped to production. A defect escaped when
+// any configured criterion matches.
+type EscapeRule struct {
+	// Types are the defect issue types. Default [Bug].
+	Types []string `yaml:"types"`
+	// Labels: a defect with any of these labels escaped. Default [production].
+	Labels []string `yaml:"labels"`
+	// Field and Values: a defect whose field (id or name) holds one of the values escaped (e.g. environment = Production).
+	Field  string   `yaml:"field"`
+	Values []string `yaml:"values"`
+	// Priorities: a defect of one of these priorities escaped.
+	Priorities []string `yaml:"priorities"`
+	// AfterRelease: a defect created after the release of a story it links to escaped.
+	AfterRelease bool `yaml:"after_release"`
+}
+
+// ReportConfig shapes the weekly report.
+type ReportConfig struct {
+	// TimeZone for ISO weeks and schedules, an IANA name. Default UTC.
+	TimeZone string `yaml:"time_zone"`
+	// Formats to render: md, html, json. Default all three.
+	Formats []string     `yaml:"formats"`
+	Outputs OutputConfig `yaml:"outputs"`
+}
+
+// OutputConfig lists delivery targets.
+type OutputConfig struct {
+	// Dir receives dated report files. Default ./reports.
+	Dir   string      `yaml:"dir"`
+	Slack SlackConfig `yaml:"slack"`
+	Email EmailConfig `yaml:"email"`
+}
+
+// SlackConfig posts a summary to an incoming webhook; empty URL disables it.
+type SlackConfig struct {
+	WebhookURL string `yaml:"webhook_url" secret:"true"`
+}
+
+// EmailConfig sends the HTML report by SMTP; empty host disables it.
+type EmailConfig struct {
+	Host     string   `yaml:"host"`
+	Port     int      `yaml:"port"`
+	Username string   `yaml:"username"`
+	Password string   `yaml:"password" secret:"true"`
+	From     string   `yaml:"from"`
+	To       []string `yaml:"to"`
+	// StartTLS is required unless set to false explicitly. Default true.
+	StartTLS *bool `yaml:"starttls"`
+}
+
+// ScheduleConfig holds cron specs (5 fields or @descriptors), in report.time_zone.
+type ScheduleConfig struct {
+	Sync    string `yaml:"sync"`    // default "0 * * * *"
+	Compute string `yaml:"compute"` // default "15 * * * *"
+	Report  string `yaml:"report"`  // default "0 7 * * MON"
+}
+
+// LogConfig sets logging.
+type LogConfig struct {
+	Format string `yaml:"format"` // text | json; default text
+	Level  string `yaml:"level"`  // debug | info | warn | error; default info
+}
+
+// Default returns the configuration used when no file is given.
+func Default() Config {
+	t := true
+	return Config{
+		StateDir: "./.analyzer",
+		Jira:     JiraConfig{Concurrency: 4},
+		Metrics: MetricsConfig{
+			SprintGoal:      SprintGoalConfig{Threshold: 0.8},
+			EscapedDefects:  EscapeRule{Types: []string{"Bug"}, Labels: []string{"production"}},
+			StaleDays:       30,
+			VelocityWindows: []int{3, 7},
+		},
+		Report: ReportConfig{
+			TimeZone: "UTC",
+			Formats:  []string{"md", "html", "json"},
+			Outputs:  OutputConfig{Dir: "./reports", Email: EmailConfig{Port: 587, StartTLS: &t}},
+		},
+		Schedule: ScheduleConfig{Sync: "0 * * * *", Compute: "15 * * * *", Report: "0 7 * * MON"},
+		Log:      LogConfig{Format: "text", Level: "info"},
+	}
+}
+
+// Load reads path (empty: defaults only), applies the environment, resolves
+// secrets from files and validates. getenv is os.Getenv in production.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		// An empty file (io.EOF) means "defaults only".
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("config: %s: %s", path, strings.ReplaceAll(err.Error(), "\n", ";"))
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return Config{}, err
+	}
+	if err := resolveSecrets(&cfg, getenv); err != nil {
+		return Config{}, err
+	}
+	cfg.fillDefaults()
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func (c *Config) fillDefaults() {
+	d := Default()
+	for i := range c.Jira.Sites {
+		s := &c.Jira.Sites[i]
+		if s.Flavor == "" {
+			s.Flavor = "auto"
+		}
+		if s.TimeZone == "" {
+			s.TimeZone = "UTC"
+		}
+		if !s.Boards.All && len(s.Boards.IDs) == 0 {
+			s.Boards.All = true
+		}
+		s.URL = strings.TrimRight(s.URL, "/")
+	}
+	if c.Jira.Concurrency == 0 {
+		c.Jira.Concurrency = d.Jira.Concurrency
+	}
+	if c.Report.Outputs.Email.StartTLS == nil {
+		c.Report.Outputs.Email.StartTLS = d.Report.Outputs.Email.StartTLS
+	}
+}
+
+// applyEnv sets every scalar field from ANALYZER_<PATH> (or its _FILE form).
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	if v, err := envValue(getenv, "DATABASE_URL"); err != nil {
+		return err
+	} else if v != "" {
+		cfg.Database.URL = v
+	}
+	return walkEnv(reflect.ValueOf(cfg).Elem(), "ANALYZER", getenv)
+}
+
+func walkEnv(v reflect.Value, prefix string, getenv func(string) string) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		name := prefix + "_" + strings.ToUpper(tag)
+		fv := v.Field(i)
+		switch fv.Kind() {
+		case reflect.Struct:
+			if fv.Type() == reflect.TypeOf(BoardSelector{}) {
+				continue
+			}
+			if err := walkEnv(fv, name, getenv); err != nil {
+				return err
+			}
+			continue
+		case reflect.Slice, reflect.Map:
+			if fv.Type().Elem().Kind() != reflect.String {
+				continue // lists of sites etc. come from the file only
+			}
+		}
+		raw, err := envValue(getenv, name)
+		if err != nil {
+			return err
+		}
+		if raw == "" {
+			continue
+		}
+		if err := setScalar(fv, raw); err != nil {
+			return fmt.Errorf("config: %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func setScalar(fv reflect.Value, raw string) error {
+	switch fv.Kind() {
+	case reflect.String:
+		fv.SetString(raw)
+	case reflect.Int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return fmt.Errorf("want an integer, got %q", raw)
+		}
+		fv.SetInt(int64(n))
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return fmt.Errorf("want a number, got %q", raw)
+		}
+		fv.SetFloat(f)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", raw)
+		}
+		fv.SetBool(b)
+	case reflect.Pointer:
+		if fv.Type().Elem().Kind() == reflect.Bool {
+			b, err := strconv.ParseBool(raw)
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", raw)
+			}
+			fv.Set(reflect.ValueOf(&b))
+		}
+	case reflect.Slice:
+		var parts []string
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		fv.Set(reflect.ValueOf(parts))
+	}
+	return nil
+}
+
+// envValue reads NAME, or the file named by NAME_FILE.
+func envValue(getenv func(string) string, name string) (string, error) {
+	if v := getenv(name); v != "" {
+		return v, nil
+	}
+	if p := getenv(name + "_FILE"); p != "" {
+		return readSecretFile(name+"_FILE", p)
+	}
+	return "", nil
+}
+
+func readSecretFile(field, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("config: %s: %w", field, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// siteEnvName turns a site id into the env-var form: "acme-eu" → "ACME_EU".
+func siteEnvName(id string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(id))
+}
+
+func resolveSecrets(cfg *Config, getenv func(string) string) error {
+	if cfg.Database.URL == "" && cfg.Database.URLFile != "" {
+		v, err := readSecretFile("database.url_file", cfg.Database.URLFile)
+		if err != nil {
+			return err
+		}
+		cfg.Database.URL = v
+	}
+	for i := range cfg.Jira.Sites {
+		s := &cfg.Jira.Sites[i]
+		prefix := "ANALYZER_JIRA_" + siteEnvName(s.ID)
+		for _, sec := range []struct {
+			val  *string
+			file string
+			key  string
+			env  string
+		}{
+			{&s.Token, s.TokenFile, "token_file", prefix + "_TOKEN"},
+			{&s.PAT, s.PATFile, "pat_file", prefix + "_PAT"},
+		} {
+			v, err := envValue(getenv, sec.env)
+			if err != nil {
+				return err
+			}
+			if v == "" && sec.file != "" {
+				if v, err = readSecretFile(fmt.Sprintf("jira.sites[%d].%s", i, sec.key), sec.file); err != nil {
+					return err
+				}
+			}
+			if v != "" {
+				*sec.val = v
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks every field and returns all problems, one line each,
+// "config: <field>: <problem>".
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if strings.TrimSpace(c.StateDir) == "" {
+		bad("state_dir", "must not be empty")
+	}
+	if c.Database.URL != "" {
+		if u, err := url.Parse(c.Database.URL); strings.Contains(c.Database.URL, "://") && (err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql")) {
+			bad("database.url", "must be a postgres:// URL or a key=value connection string")
+		}
+	}
+	if c.Jira.Concurrency < 1 || c.Jira.Concurrency > 64 {
+		bad("jira.concurrency", "must be between 1 and 64, got %d", c.Jira.Concurrency)
+	}
+	seen := map[string]int{}
+	for i, s := range c.Jira.Sites {
+		p := fmt.Sprintf("jira.sites[%d]", i)
+		if !validSiteID(s.ID) {
+			bad(p+".id", "must be 1-40 characters of a-z, 0-9, - or _, got %q", s.ID)
+		} else if j, dup := seen[s.ID]; dup {
+			bad(p+".id", "%q is already used by jira.sites[%d]", s.ID, j)
+		} else {
+			seen[s.ID] = i
+		}
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(p+".url", "must be an absolute http(s) URL")
+		}
+		switch s.Flavor {
+		case "cloud":
+			if s.Email == "" {
+				bad(p+".email", "is required for a cloud site (basic auth with an API token)")
+			}
+			if s.Token == "" {
+				bad(p+".token", "is required for a cloud site: set token_file or ANALYZER_JIRA_%s_TOKEN", siteEnvName(s.ID))
+			}
+		case "dc":
+			if s.PAT == "" {
+				bad(p+".pat", "is required for a dc site: set pat_file or ANALYZER_JIRA_%s_PAT", siteEnvName(s.ID))
+			}
+		case "auto":
+			if s.Token == "" && s.PAT == "" {
+				bad(p, "needs credentials: email + token (cloud) or pat (dc)")
+			}
+			if s.Token != "" && s.Email == "" {
+				bad(p+".email", "is required with a token (basic auth)")
+			}
+		default:
+			bad(p+".flavor", "must be cloud, dc or auto, got %q", s.Flavor)
+		}
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			bad(p+".time_zone", "unknown time zone %q", s.TimeZone)
+		}
+		for _, id := range s.Boards.IDs {
+			if id <= 0 {
+				bad(p+".boards", "board ids must be positive, got %d", id)
+			}
+		}
+		for name, cat := range s.Statuses.Categories {
+			if cat != "new" && cat != "indeterminate" && cat != "done" {
+				bad(p+".statuses.categories."+name, "must be new, indeterminate or done, got %q", cat)
+			}
+		}
+	}
+	m := c.Metrics
+	if m.SprintGoal.Threshold <= 0 || m.SprintGoal.Threshold > 1 {
+		bad("metrics.sprint_goal.threshold", "must be in (0, 1], got %g", m.SprintGoal.Threshold)
+	}
+	if m.StaleDays < 1 {
+		bad("metrics.stale_days", "must be at least 1, got %d", m.StaleDays)
+	}
+	if len(m.EscapedDefects.Types) == 0 {
+		bad("metrics.escaped_defects.types", "must name at least one defect issue type")
+	}
+	if (m.EscapedDefects.Field == "") != (len(m.EscapedDefects.Values) == 0) {
+		bad("metrics.escaped_defects", "field and values must be given together")
+	}
+	for _, w := range m.VelocityWindows {
+		if w < 1 || w > 52 {
+			bad("metrics.velocity_windows", "each window must be 1-52 sprints, got %d", w)
+		}
+	}
+	if _, err := time.LoadLocation(c.Report.TimeZone); err != nil {
+		bad("report.time_zone", "unknown time zone %q", c.Report.TimeZone)
+	}
+	for _, f := range c.Report.Formats {
+		if f != "md" && f != "html" && f != "json" {
+			bad("report.formats", "must be md, html or json, got %q", f)
+		}
+	}
+	if w := c.Report.Outputs.Slack.WebhookURL; w != "" {
+		if u, err := url.Parse(w); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("report.outputs.slack.webhook_url", "must be an absolute http(s) URL")
+		}
+	}
+	if e := c.Report.Outputs.Email; e.Host != "" {
+		if e.Port < 1 || e.Port > 65535 {
+			bad("report.outputs.email.port", "must be 1-65535, got %d", e.Port)
+		}
+		if e.From == "" || !strings.Contains(e.From, "@") {
+			bad("report.outputs.email.from", "must be an email address")
+		}
+		if len(e.To) == 0 {
+			bad("report.outputs.email.to", "must list at least one recipient")
+		}
+	}
+	for _, s := range []struct{ field, spec string }{
+		{"schedule.sync", c.Schedule.Sync}, {"schedule.compute", c.Schedule.Compute}, {"schedule.report", c.Schedule.Report},
+	} {
+		if err := CheckCron(s.spec); err != nil {
+			bad(s.field, "%v", err)
+		}
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "must be text or json, got %q", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	return errors.Join(errs...)
+}
+
+func validSiteID(id string) bool {
+	if id == "" || len(id) > 40 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CronParser is the parser the scheduler uses: five fields or @descriptors.
+var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// CheckCron parses spec, turning robfig/cron's panics (a bare "CRON_TZ=" or
+// "TZ=" prefix indexes past the end of the string in v3.0.1) into errors.
+func CheckCron(spec string) (err error) {
+	if strings.TrimSpace(spec) == "" {
+		return errors.New("empty cron expression")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("invalid cron expression %q", spec)
+		}
+	}()
+	if _, err := CronParser.Parse(spec); err != nil {
+		return fmt.Errorf("invalid cron expression %q: %w", spec, err)
+	}
+	return nil
+}
+
+// Location returns the report time zone (validated by Load).
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Report.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Redacted returns a copy with every secret replaced by "xxxxx", for printing.
+func (c Config) Redacted() Config {
+	r := c
+	r.Jira.Sites = append([]SiteConfig(nil), c.Jira.Sites...)
+	redact(reflect.ValueOf(&r).Elem())
+	return r
+}
+
+func redact(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if f.Tag.Get("secret") == "true" && v.Field(i).Kind() == reflect.String && v.Field(i).String() != "" {
+				v.Field(i).SetString("xxxxx")
+				continue
+			}
+			redact(v.Field(i))
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			redact(v.Index(i))
+		}
+	}
+}
