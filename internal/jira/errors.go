@@ -1,0 +1,112 @@
+package jira
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Match them with errors.Is; the typed errors below carry
+// the details and unwrap to these.
+var (
+	// ErrRateLimited is returned (wrapped in *RateLimitError) when Jira kept
+	// answering 429/502/503/504 after the configured number of retries, or
+	// asked for a longer wait than the client accepts.
+	ErrRateLimited = errors.New("jira: rate limited")
+	// ErrUnauthorized is returned (wrapped in *AuthError) when Jira answers
+	// 401 or 403: wrong email/token/PAT, or an account without access.
+	ErrUnauthorized = errors.New("jira: unauthorized")
+	// ErrMissingCredentials is returned by New when the config lacks the
+	// credentials the chosen flavour needs.
+	ErrMissingCredentials = errors.New("jira: missing credentials")
+	// ErrUnusableIssue is returned by ParseIssue when an issue has no usable
+	// id or key; the caller should log and skip it.
+	ErrUnusableIssue = errors.New("jira: unusable issue")
+)
+
+// RateLimitError reports that a request was given up after repeated
+// throttling or transient server errors.
+type RateLimitError struct {
+	Site       string        // site URL, without credentials
+	Method     string        // HTTP method of the request
+	Path       string        // request path, without query
+	StatusCode int           // last status seen: 429, 502, 503 or 504
+	Attempts   int           // requests sent, including the first
+	RetryAfter time.Duration // last wait Jira asked for (0 when it gave none)
+}
+
+func (e *RateLimitError) Error() string {
+	msg := fmt.Sprintf("jira: rate limited by %s: %s %s answered %d after %d attempts",
+		e.Site, e.Method, e.Path, e.StatusCode, e.Attempts)
+	if e.RetryAfter > 0 {
+		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	}
+	return msg
+}
+
+// Unwrap makes errors.Is(err, ErrRateLimited) true.
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// AuthError reports a 401 or 403 from a site. It never holds the token.
+type AuthError struct {
+	Site       string // site URL, without credentials
+	StatusCode int    // 401 or 403
+}
+
+func (e *AuthError) Error() string {
+	hint := "check the email and API token (Cloud) or personal access token (Data Center)"
+	if e.StatusCode == 403 {
+		hint = "the account lacks permission, or Jira requires a CAPTCHA login first"
+	}
+	return fmt.Sprintf("jira: unauthorized: %s answered %d: %s", e.Site, e.StatusCode, hint)
+}
+
+// Unwrap makes errors.Is(err, ErrUnauthorized) true.
+func (e *AuthError) Unwrap() error { return ErrUnauthorized }
+
+// APIError is a non-2xx answer from Jira other than auth and throttling,
+// with Jira's errorMessages/errors decoded when the body had them.
+type APIError struct {
+	Method     string
+	Path       string // request path, without query
+	StatusCode int
+	Messages   []string          // errorMessages
+	Errors     map[string]string // errors (field → message)
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jira: %s %s: status %d", e.Method, e.Path, e.StatusCode)
+	for _, m := range e.Messages {
+		b.WriteString(": ")
+		b.WriteString(m)
+	}
+	for k, v := range e.Errors {
+		fmt.Fprintf(&b, ": %s: %s", k, v)
+	}
+	return b.String()
+}
+
+// FieldError is a per-field warning from ParseIssue: the field's value could
+// not be read, the rest of the issue was kept.
+type FieldError struct {
+	IssueKey string
+	Field    string
+	Value    string // the offending raw value, truncated
+	Err      error
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("jira: issue %s field %s: %v (value %s)", e.IssueKey, e.Field, e.Err, e.Value)
+}
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func newFieldError(key, field string, raw []byte, err error) *FieldError {
+	v := string(raw)
+	if len(v) > 80 {
+		v = v[:80] + "…"
+	}
+	return &FieldError{IssueKey: key, Field: field, Value: v, Err: err}
+}

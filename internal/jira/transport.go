@@ -1,0 +1,267 @@
+package jira
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Stats counts what a Client sent, for the sync summary.
+type Stats struct {
+	Requests  int64 // HTTP requests sent, retries included
+	Retries   int64 // requests repeated after 429/5xx or a network error
+	Throttled int64 // 429 answers received
+}
+
+// transport is the http.RoundTripper under go-jira's auth transports. It
+// limits the requests in flight per site, retries throttled and transient
+// failures honouring Retry-After / X-RateLimit-Reset, and counts requests.
+//
+// A slot of the semaphore is held from sending a request until its response
+// body is closed (or read to the end), so a slow reader counts as in flight.
+type transport struct {
+	base       http.RoundTripper
+	sem        chan struct{}
+	maxRetries int
+	baseDelay  time.Duration // first backoff step
+	maxDelay   time.Duration // cap of one backoff step
+	maxWait    time.Duration // longest Retry-After we accept before giving up
+	sleep      func(ctx context.Context, d time.Duration) error
+	now        func() time.Time
+	jitter     func(n int64) int64 // uniform in [0, n)
+	site       string
+	log        *slog.Logger
+
+	requests  atomic.Int64
+	retries   atomic.Int64
+	throttled atomic.Int64
+
+	mu         sync.Mutex
+	pauseUntil time.Time // site-wide pause after a Retry-After, so other requests wait too
+}
+
+func (t *transport) stats() Stats {
+	return Stats{Requests: t.requests.Load(), Retries: t.retries.Load(), Throttled: t.throttled.Load()}
+}
+
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	justSlept := false
+	var lastWait time.Duration
+	for attempt := 1; ; attempt++ {
+		if !justSlept {
+			if err := t.waitPause(ctx); err != nil {
+				return nil, err
+			}
+		}
+		justSlept = false
+
+		r := req
+		if attempt > 1 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r = req.Clone(ctx)
+			r.Body = body
+		}
+
+		select {
+		case t.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		release := sync.OnceFunc(func() { <-t.sem })
+		t.requests.Add(1)
+		resp, err := t.base.RoundTrip(r)
+		if err != nil {
+			release()
+			if ctx.Err() != nil || !replayable || attempt > t.maxRetries {
+				return nil, err
+			}
+			d := t.backoff(attempt)
+			t.logRetry(req, 0, attempt, d, err)
+			if serr := t.sleep(ctx, d); serr != nil {
+				return nil, serr
+			}
+			t.retries.Add(1)
+			justSlept = true
+			continue
+		}
+
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+			drain(resp)
+			release()
+			return nil, &AuthError{Site: t.site, StatusCode: resp.StatusCode}
+
+		case retryableStatus(resp.StatusCode):
+			if resp.StatusCode == http.StatusTooManyRequests {
+				t.throttled.Add(1)
+			}
+			wait, fromHeader := t.serverWait(resp.Header)
+			drain(resp)
+			release()
+			if fromHeader {
+				lastWait = wait
+			}
+			giveUp := attempt > t.maxRetries || !replayable || (fromHeader && wait > t.maxWait)
+			if giveUp {
+				return nil, &RateLimitError{
+					Site: t.site, Method: req.Method, Path: req.URL.Path,
+					StatusCode: resp.StatusCode, Attempts: attempt, RetryAfter: lastWait,
+				}
+			}
+			if !fromHeader {
+				wait = t.backoff(attempt)
+			} else {
+				t.pause(wait)
+			}
+			t.logRetry(req, resp.StatusCode, attempt, wait, nil)
+			if err := t.sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+			t.retries.Add(1)
+			justSlept = true
+			continue
+		}
+
+		resp.Body = &releaseBody{ReadCloser: resp.Body, release: release}
+		return resp, nil
+	}
+}
+
+// serverWait reads how long Jira asked us to wait: Retry-After in seconds or
+// as an HTTP date, else X-RateLimit-Reset as an ISO 8601 timestamp
+// ("2024-02-12T13:35Z"). ok is false when neither header gives a usable value.
+func (t *transport) serverWait(h http.Header) (d time.Duration, ok bool) {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+			return time.Duration(secs * float64(time.Second)), true
+		}
+		if at, err := http.ParseTime(v); err == nil {
+			return max(at.Sub(t.now()), 0), true
+		}
+	}
+	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
+		for _, layout := range []string{"2006-01-02T15:04Z07:00", time.RFC3339Nano, "2006-01-02T15:04:05-0700"} {
+			if at, err := time.Parse(layout, v); err == nil {
+				return max(at.Sub(t.now()), 0), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// backoff is exponential with full jitter: uniform in [0, min(maxDelay, base·2^(attempt-1))].
+func (t *transport) backoff(attempt int) time.Duration {
+	step := t.baseDelay << min(attempt-1, 30)
+	if step <= 0 || step > t.maxDelay {
+		step = t.maxDelay
+	}
+	return time.Duration(t.jitter(int64(step) + 1))
+}
+
+func (t *transport) pause(d time.Duration) {
+	until := t.now().Add(d)
+	t.mu.Lock()
+	if until.After(t.pauseUntil) {
+		t.pauseUntil = until
+	}
+	t.mu.Unlock()
+}
+
+// waitPause holds a request back while the site asked everyone to wait.
+func (t *transport) waitPause(ctx context.Context) error {
+	t.mu.Lock()
+	until := t.pauseUntil
+	t.mu.Unlock()
+	if until.IsZero() {
+		return nil
+	}
+	if d := until.Sub(t.now()); d > 0 {
+		return t.sleep(ctx, d)
+	}
+	return nil
+}
+
+func (t *transport) logRetry(req *http.Request, status, attempt int, wait time.Duration, err error) {
+	attrs := []any{
+		slog.String("site", t.site),
+		slog.String("method", req.Method),
+		slog.String("path", req.URL.Path),
+		slog.Int("status", status),
+		slog.Int("attempt", attempt),
+		slog.Int64("wait_ms", wait.Milliseconds()),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.Any("error", err))
+	}
+	t.log.Warn("jira request retried", attrs...)
+}
+
+// drain reads a little of a discarded body so the connection can be reused.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+}
+
+// releaseBody frees the semaphore slot when the body is closed or read to
+// its end, whichever comes first.
+type releaseBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releaseBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.release()
+	}
+	return n, err
+}
+
+func (b *releaseBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func defaultJitter(n int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	return rand.Int64N(n)
+}
