@@ -1,9 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+
+	"github.com/backlog-health/analyzer/internal/jira"
 
 	"github.com/backlog-health/analyzer/internal/store"
 )
@@ -49,5 +53,62 @@ func runDoctor(ctx context.Context, m *Main, _ []string) error {
 	default:
 		return fmt.Errorf("doctor: schema: %w", err)
 	}
+	return doctorJira(ctx, m)
+}
+
+// doctorJira checks every configured site: reachability and flavour,
+// credentials, and the fields each selected board would be computed with.
+func doctorJira(ctx context.Context, m *Main) error {
+	for _, site := range m.Config.Jira.Sites {
+		client, err := m.jiraClient(ctx, site)
+		if err != nil {
+			return fmt.Errorf("doctor: jira site %s (%s): %w", site.ID, site.URL, err)
+		}
+		user, err := client.Myself(ctx)
+		if err != nil {
+			return fmt.Errorf("doctor: jira site %s (%s): %w", site.ID, site.URL, err)
+		}
+		fmt.Fprintf(m.Stdout, "ok    jira      %s: %s (%s), signed in as %s\n", site.ID, site.URL, client.Flavor(), user.DisplayName)
+		fields, err := client.Fields(ctx)
+		if err != nil {
+			return fmt.Errorf("doctor: jira site %s: %w", site.ID, err)
+		}
+		known := jira.FindFields(fields)
+		fmt.Fprintf(m.Stdout, "ok    fields    %s: sprint=%s epic_link=%s environment=%s story_points=%s\n", site.ID,
+			orNone(cmp.Or(site.Fields.Sprint, known.Sprint)), orNone(cmp.Or(site.Fields.EpicLink, known.EpicLink)),
+			orNone(cmp.Or(site.Fields.Environment, known.Environment)), orNone(cmp.Or(site.Fields.StoryPoints, known.StoryPoints)))
+		boards, err := client.Boards(ctx)
+		if err != nil {
+			return fmt.Errorf("doctor: jira site %s: %w", site.ID, err)
+		}
+		shown := 0
+		for _, b := range boards {
+			if !site.Boards.All && !slices.Contains(site.Boards.IDs, b.ID) {
+				continue
+			}
+			bc, err := client.BoardConfiguration(ctx, b.ID)
+			if err != nil {
+				return fmt.Errorf("doctor: jira site %s: %w", site.ID, err)
+			}
+			bc.Apply(&b, fields, site.Fields.StoryPoints)
+			status := "ok  "
+			if b.EstimationField == "" {
+				status = "warn"
+			}
+			fmt.Fprintf(m.Stdout, "%s  board     %s/%d %q (%s): estimation %s (from %s), done column statuses %v\n", status,
+				site.ID, b.ID, b.Name, b.Type, orNone(b.EstimationField), b.EstimationSource, b.DoneStatusIDs())
+			shown++
+		}
+		if !site.Boards.All && shown < len(site.Boards.IDs) {
+			return fmt.Errorf("doctor: jira site %s: %d of the configured boards %v are not visible to this account", site.ID, len(site.Boards.IDs)-shown, site.Boards.IDs)
+		}
+	}
 	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }

@@ -17,10 +17,12 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/backlog-health/analyzer/internal/config"
 	"github.com/backlog-health/analyzer/internal/pgembed"
 	"github.com/backlog-health/analyzer/internal/store"
+	"github.com/backlog-health/analyzer/internal/worker"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
@@ -62,7 +64,16 @@ func oneLine(err error) string {
 type command struct {
 	name, summary, usage string
 	needsDB              bool
-	run                  func(ctx context.Context, m *Main, args []string) error
+	// flags registers the command's own flags into its flag set.
+	flags func(fs *flag.FlagSet, o *options)
+	run   func(ctx context.Context, m *Main, args []string) error
+}
+
+// options holds every command's flags.
+type options struct {
+	full            bool          // sync --full
+	httpAddr        string        // run --http
+	shutdownTimeout time.Duration // run --shutdown-timeout
 }
 
 func commands() map[string]command {
@@ -72,6 +83,17 @@ func commands() map[string]command {
 		{name: "doctor", summary: "check the configuration, the database and the Jira sites",
 			usage: "analyzer doctor [--config FILE]", run: runDoctor},
 		{name: "version", summary: "print the version", usage: "analyzer version", run: runVersion},
+		{name: "sync", summary: "pull boards, sprints, issues and changelogs from every configured Jira site once", needsDB: true,
+			usage: "analyzer sync [--config FILE] [--full]", run: runSync, flags: func(fs *flag.FlagSet, o *options) {
+				fs.BoolVar(&o.full, "full", false, "re-fetch every issue and mark issues that left their board, even when a watermark exists")
+			}},
+		{name: "compute", summary: "compute KPI snapshots from the stored history once", needsDB: true,
+			usage: "analyzer compute [--config FILE]", run: runCompute},
+		{name: "run", summary: "run the scheduled worker (sync, compute, weekly report) until SIGINT/SIGTERM", needsDB: true,
+			usage: "analyzer run [--config FILE] [--http ADDR]", run: runWorker, flags: func(fs *flag.FlagSet, o *options) {
+				fs.StringVar(&o.httpAddr, "http", "127.0.0.1:9464", "`address` for /healthz and /metrics (empty disables)")
+				fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 60*time.Second, "how long to wait for running jobs at shutdown")
+			}},
 	}
 	out := make(map[string]command, len(cs))
 	for _, c := range cs {
@@ -92,8 +114,10 @@ type Main struct {
 	Getenv         func(string) string
 	Logger         *slog.Logger
 
-	store   *store.Store
-	cluster *pgembed.Cluster
+	opts        options
+	store       *store.Store
+	cluster     *pgembed.Cluster
+	workerStats *worker.Stats
 }
 
 // NewMain returns a Main with the process's streams and environment.
@@ -154,6 +178,9 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 	cfs.StringVar(&m.ConfigPath, "config", m.ConfigPath, "YAML configuration `file`")
 	cfs.StringVar(&logFormat, "log-format", logFormat, "log format: text or json")
 	cfs.StringVar(&logLevel, "log-level", logLevel, "log level: debug, info, warn, error")
+	if cmd.flags != nil {
+		cmd.flags(cfs, &m.opts)
+	}
 	cfs.Usage = func() {
 		fmt.Fprintf(m.Stderr, "%s\n\nUsage: %s\n\nFlags:\n", cmd.summary, cmd.usage)
 		cfs.PrintDefaults()

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"golang.org/x/term"
+
+	analyzer "github.com/backlog-health/analyzer"
+	"github.com/backlog-health/analyzer/internal/config"
+	"github.com/backlog-health/analyzer/internal/jira"
+	"github.com/backlog-health/analyzer/internal/store"
+	"github.com/backlog-health/analyzer/internal/sync"
+)
+
+// jiraClient builds the client of one configured site.
+func (m *Main) jiraClient(ctx context.Context, site config.SiteConfig) (*jira.Client, error) {
+	return jira.New(ctx, jira.Config{
+		BaseURL: site.URL, SiteID: site.ID, Flavor: analyzer.Flavor(site.Flavor),
+		Email: site.Email, Token: site.Token, PAT: site.PAT,
+		MaxConcurrency: m.Config.Jira.Concurrency, Logger: m.Logger,
+	})
+}
+
+// syncSites syncs every configured site; a failing site does not stop the
+// others. It returns the summed result and the first error.
+func (m *Main) syncSites(ctx context.Context, s *store.Store, full bool) (sync.Result, error) {
+	var total sync.Result
+	var errs []error
+	progress := &sync.Progress{Logger: m.Logger}
+	if f, ok := m.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		progress.Terminal = f
+	}
+	for _, site := range m.Config.Jira.Sites {
+		res, err := m.syncSite(ctx, s, site, full, progress)
+		total.Boards += res.Boards
+		total.BoardsLocked += res.BoardsLocked
+		total.Sprints += res.Sprints
+		total.Issues += res.Issues
+		total.ChangeItems += res.ChangeItems
+		total.SprintEvents += res.SprintEvents
+		total.ChangelogsRefetched += res.ChangelogsRefetched
+		total.ChangelogsIncomplete += res.ChangelogsIncomplete
+		total.IssuesRemoved += res.IssuesRemoved
+		total.Skipped = append(total.Skipped, res.Skipped...)
+		total.Requests += res.Requests
+		total.Retries += res.Retries
+		total.Duration += res.Duration
+		m.Logger.Info("site synced", slog.String("site", site.ID), slog.Int("boards", res.Boards),
+			slog.Int("sprints", res.Sprints), slog.Int("issues", res.Issues), slog.Int("changelog_items", res.ChangeItems),
+			slog.Int64("requests", res.Requests), slog.Int64("retries", res.Retries), slog.Float64("seconds", res.Duration.Seconds()))
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+func (m *Main) syncSite(ctx context.Context, s *store.Store, site config.SiteConfig, full bool, progress *sync.Progress) (sync.Result, error) {
+	client, err := m.jiraClient(ctx, site)
+	if err != nil {
+		return sync.Result{}, fmt.Errorf("sync: site %s: %w", site.ID, err)
+	}
+	loc, _ := time.LoadLocation(site.TimeZone)
+	return sync.New(s, client, sync.Config{
+		SiteID: site.ID, BaseURL: site.URL, Boards: site.Boards.IDs, Location: loc, Full: full,
+		StoryPointsField: site.Fields.StoryPoints, SprintField: site.Fields.Sprint,
+		EpicLinkField: site.Fields.EpicLink, EnvironmentField: site.Fields.Environment,
+		Logger: m.Logger, Progress: progress,
+	}).Run(ctx)
+}
+
+func runSync(ctx context.Context, m *Main, args []string) error {
+	if len(m.Config.Jira.Sites) == 0 {
+		return errors.New("sync: no Jira sites configured (jira.sites in the config file)")
+	}
+	s, err := m.Store(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := m.syncSites(ctx, s, m.opts.full)
+	fmt.Fprintf(m.Stdout, "synced %d board(s), %d sprint(s), %d issue(s), %d changelog item(s), %d sprint event(s); %d changelog(s) refetched, %d incomplete, %d issue(s) marked removed, %d skipped; %d request(s), %d retr(ies), %.1fs\n",
+		res.Boards, res.Sprints, res.Issues, res.ChangeItems, res.SprintEvents, res.ChangelogsRefetched,
+		res.ChangelogsIncomplete, res.IssuesRemoved, len(res.Skipped), res.Requests, res.Retries, res.Duration.Seconds())
+	return err
+}

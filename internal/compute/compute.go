@@ -1,0 +1,170 @@
+// Package compute turns the stored Jira history of every board into KPI
+// snapshots: it loads a board's data from the store, runs the pure
+// functions of internal/metrics over it and writes the results back, one
+// transaction per board.
+package compute
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	analyzer "github.com/backlog-health/analyzer"
+	"github.com/backlog-health/analyzer/internal/metrics"
+	"github.com/backlog-health/analyzer/internal/store"
+)
+
+// Config configures a computation.
+type Config struct {
+	// Options are passed to metrics.Compute; Now is set from the clock.
+	Options metrics.Options
+	// SiteOptions, when set, replaces Options for the boards of one site
+	// (per-site status overrides).
+	SiteOptions map[string]metrics.Options
+	// Boards limits the run to these (site, board) pairs; empty: every stored board.
+	Boards []BoardRef
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// BoardRef names one board.
+type BoardRef struct {
+	SiteID  string
+	BoardID int64
+}
+
+// Result counts what a run wrote.
+type Result struct {
+	Boards, SprintSnapshots, WeekSnapshots, Issues int
+	Duration                                       time.Duration
+	// Warnings are data-quality notes worth a log line (e.g. no estimation field).
+	Warnings []string
+}
+
+// Load reads everything metrics.Compute needs for one board.
+func Load(ctx context.Context, st *store.Store, siteID string, boardID int64) (metrics.BoardData, error) {
+	b, err := st.BoardGet(ctx, siteID, boardID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	statuses, err := st.StatusList(ctx, siteID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	sprints, err := st.SprintListByBoard(ctx, siteID, boardID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	issues, err := st.IssueListByBoard(ctx, siteID, boardID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	changes, err := st.ChangeItemListByBoard(ctx, siteID, boardID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	events, err := st.SprintEventListByBoard(ctx, siteID, boardID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	multi, err := st.IssueIDsOnSeveralBoards(ctx, siteID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	byID := make(map[string]analyzer.Status, len(statuses))
+	for _, s := range statuses {
+		byID[s.ID] = s
+	}
+	return metrics.BoardData{
+		Board: b, Statuses: byID, Sprints: sprints, Issues: issues,
+		Changes: changes, SprintEvents: events, MultiBoardIssueIDs: multi,
+	}, nil
+}
+
+// RunOnce computes and stores the KPIs of every selected board. A board
+// that fails is logged; the first error is returned after all boards ran.
+func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
+	started := time.Now()
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	refs := cfg.Boards
+	if len(refs) == 0 {
+		boards, err := st.BoardList(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, b := range boards {
+			refs = append(refs, BoardRef{b.SiteID, b.ID})
+		}
+	}
+	var res Result
+	var firstErr error
+	for _, ref := range refs {
+		opt, ok := cfg.SiteOptions[ref.SiteID]
+		if !ok {
+			opt = cfg.Options
+		}
+		n, err := computeBoard(ctx, st, ref, opt, now(), log, &res)
+		if err != nil {
+			log.Error("compute failed", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID), slog.Any("error", err))
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		res.Boards++
+		res.Issues += n
+	}
+	res.Duration = time.Since(started)
+	return res, firstErr
+}
+
+func computeBoard(ctx context.Context, st *store.Store, ref BoardRef, opt metrics.Options, now time.Time, log *slog.Logger, res *Result) (int, error) {
+	data, err := Load(ctx, st, ref.SiteID, ref.BoardID)
+	if err != nil {
+		return 0, err
+	}
+	opt.Now = now
+	r, err := metrics.Compute(data, opt)
+	if err != nil {
+		return 0, fmt.Errorf("compute: board %d: %w", ref.BoardID, err)
+	}
+	sprints := make([]store.KPISnapshot, 0, len(r.Sprints))
+	for _, s := range r.Sprints {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return 0, fmt.Errorf("compute: encode sprint %d: %w", s.SprintID, err)
+		}
+		sprints = append(sprints, store.KPISnapshot{SprintID: s.SprintID, ComputedAt: now, DefinitionVersion: metrics.DefinitionVersion, Data: b})
+	}
+	weeks := make([]store.KPISnapshot, 0, len(r.Weeks))
+	for _, w := range r.Weeks {
+		b, err := json.Marshal(w)
+		if err != nil {
+			return 0, fmt.Errorf("compute: encode week: %w", err)
+		}
+		weeks = append(weeks, store.KPISnapshot{WeekStart: w.WeekStart, ComputedAt: now, DefinitionVersion: metrics.DefinitionVersion, Data: b})
+	}
+	if err := st.KPIReplaceBoard(ctx, ref.SiteID, ref.BoardID, sprints, weeks); err != nil {
+		return 0, err
+	}
+	res.SprintSnapshots += len(sprints)
+	res.WeekSnapshots += len(weeks)
+	if data.Board.EstimationField == "" {
+		msg := fmt.Sprintf("board %d has no estimation field: velocity is counted in issues", ref.BoardID)
+		res.Warnings = append(res.Warnings, msg)
+		log.Warn("no estimation field", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID))
+	}
+	log.Info("board computed", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID),
+		slog.Int("issues", len(data.Issues)), slog.Int("sprint_snapshots", len(sprints)), slog.Int("week_snapshots", len(weeks)))
+	return len(data.Issues), nil
+}

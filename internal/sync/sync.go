@@ -1,0 +1,395 @@
+package sync
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"time"
+
+	analyzer "github.com/backlog-health/analyzer"
+	"github.com/backlog-health/analyzer/internal/jira"
+	"github.com/backlog-health/analyzer/internal/store"
+)
+
+// Source is the part of the Jira client a sync uses (*jira.Client).
+type Source interface {
+	Flavor() analyzer.Flavor
+	Myself(ctx context.Context) (*jira.User, error)
+	Statuses(ctx context.Context) ([]analyzer.Status, error)
+	Fields(ctx context.Context) ([]jira.Field, error)
+	Boards(ctx context.Context) ([]analyzer.Board, error)
+	BoardConfiguration(ctx context.Context, boardID int64) (*jira.BoardConfig, error)
+	Sprints(ctx context.Context, boardID int64) ([]analyzer.Sprint, error)
+	BoardIssuesPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, cur jira.Cursor) (*jira.SearchPage, error)
+	IssueChangelog(ctx context.Context, key string) ([]jira.History, error)
+	Stats() jira.Stats
+}
+
+// Config configures the sync of one site.
+type Config struct {
+	SiteID  string
+	BaseURL string
+	// Boards to sync; nil or empty means every board the account sees.
+	Boards []int64
+	// Location is the site's time zone: JQL dates are read in it. Default UTC.
+	Location *time.Location
+	// Overlap is subtracted from the watermark on incremental runs. Default 10m.
+	Overlap time.Duration
+	// PageSize is the issues asked per page. Default 100 (Jira may return fewer).
+	PageSize int
+	// Full forces a full run (and removal detection) even when a watermark exists.
+	Full bool
+	// Field overrides (empty: discovered).
+	StoryPointsField, SprintField, EpicLinkField, EnvironmentField string
+	Logger                                                         *slog.Logger
+	Progress                                                       *Progress
+}
+
+// Result summarises a run.
+type Result struct {
+	Boards, BoardsLocked, Sprints, Issues, ChangeItems, SprintEvents int
+	ChangelogsRefetched, ChangelogsIncomplete, IssuesRemoved         int
+	Skipped                                                          []string // keys of malformed issues, logged and skipped
+	Requests, Retries                                                int64
+	Duration                                                         time.Duration
+}
+
+// ErrSkippedIssues is returned (wrapped, with the count) when a run finished
+// but had to skip malformed issues.
+var ErrSkippedIssues = errors.New("sync: malformed issues skipped")
+
+// Syncer syncs one site into the store.
+type Syncer struct {
+	store *store.Store
+	src   Source
+	cfg   Config
+	log   *slog.Logger
+}
+
+// New returns a Syncer with cfg's defaults filled in.
+func New(st *store.Store, src Source, cfg Config) *Syncer {
+	cfg.Location = cmp.Or(cfg.Location, time.UTC)
+	cfg.Overlap = cmp.Or(cfg.Overlap, 10*time.Minute)
+	cfg.PageSize = cmp.Or(cfg.PageSize, 100)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With(slog.String("site", cfg.SiteID))
+	return &Syncer{store: st, src: src, cfg: cfg, log: log}
+}
+
+// checkpoint is the resume point of a board's run, stored with each page.
+type checkpoint struct {
+	Full      bool      `json:"full"`
+	Since     time.Time `json:"since,omitzero"` // incremental lower bound (already overlapped)
+	StartedAt time.Time `json:"started_at"`     // database time the run began
+	StartAt   int       `json:"start_at"`       // next page
+}
+
+// siteMeta is what every board of the site needs.
+type siteMeta struct {
+	fields       []jira.Field
+	known        jira.KnownFields
+	sprintFields []string
+}
+
+// Run syncs every selected board. It checks the credentials before writing
+// anything. A board that fails is logged and the others continue; the first
+// such error is returned after all boards ran.
+func (s *Syncer) Run(ctx context.Context) (Result, error) {
+	started := time.Now()
+	var res Result
+	defer func() {
+		st := s.src.Stats()
+		res.Requests, res.Retries = st.Requests, st.Retries
+		res.Duration = time.Since(started)
+	}()
+
+	if _, err := s.src.Myself(ctx); err != nil {
+		return res, fmt.Errorf("sync: site %s (%s): %w", s.cfg.SiteID, s.cfg.BaseURL, err)
+	}
+	if err := s.store.SiteUpsert(ctx, store.Site{ID: s.cfg.SiteID, BaseURL: s.cfg.BaseURL, Flavor: s.src.Flavor(), TimeZone: s.cfg.Location.String()}); err != nil {
+		return res, err
+	}
+	statuses, err := s.src.Statuses(ctx)
+	if err != nil {
+		return res, fmt.Errorf("sync: site %s: %w", s.cfg.SiteID, err)
+	}
+	for i := range statuses {
+		statuses[i].SiteID = s.cfg.SiteID
+	}
+	if err := s.store.StatusUpsertMany(ctx, s.cfg.SiteID, statuses); err != nil {
+		return res, err
+	}
+	fields, err := s.src.Fields(ctx)
+	if err != nil {
+		return res, fmt.Errorf("sync: site %s: %w", s.cfg.SiteID, err)
+	}
+	meta := s.siteMeta(fields)
+
+	boards, err := s.src.Boards(ctx)
+	if err != nil {
+		return res, fmt.Errorf("sync: site %s: %w", s.cfg.SiteID, err)
+	}
+	var firstErr error
+	for _, b := range boards {
+		if len(s.cfg.Boards) > 0 && !slices.Contains(s.cfg.Boards, b.ID) {
+			continue
+		}
+		b.SiteID = s.cfg.SiteID
+		if err := s.syncBoard(ctx, b, meta, &res); err != nil {
+			if ctx.Err() != nil {
+				return res, err
+			}
+			s.log.Error("board sync failed", slog.Int64("board_id", b.ID), slog.Any("error", err))
+			firstErr = cmp.Or(firstErr, err)
+		}
+	}
+	if firstErr != nil {
+		return res, firstErr
+	}
+	if len(res.Skipped) > 0 {
+		return res, fmt.Errorf("%w: %d (%v)", ErrSkippedIssues, len(res.Skipped), res.Skipped)
+	}
+	return res, nil
+}
+
+// siteMeta discovers the site's custom fields; configured overrides win.
+func (s *Syncer) siteMeta(fields []jira.Field) siteMeta {
+	k := jira.FindFields(fields)
+	k.Sprint = cmp.Or(s.cfg.SprintField, k.Sprint)
+	k.EpicLink = cmp.Or(s.cfg.EpicLinkField, k.EpicLink)
+	k.Environment = cmp.Or(s.cfg.EnvironmentField, k.Environment)
+	s.log.Info("fields discovered", slog.String("sprint_field", k.Sprint), slog.String("epic_link_field", k.EpicLink),
+		slog.String("environment_field", k.Environment), slog.String("story_points_field", k.StoryPoints))
+	return siteMeta{fields: fields, known: k, sprintFields: k.SprintFieldMatchers()}
+}
+
+func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta, res *Result) error {
+	log := s.log.With(slog.Int64("board_id", b.ID))
+	release, ok, err := s.store.BoardLockTry(ctx, s.cfg.SiteID, b.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		log.Warn("board skipped: another worker is syncing it")
+		res.BoardsLocked++
+		return nil
+	}
+	defer release()
+
+	bc, err := s.src.BoardConfiguration(ctx, b.ID)
+	if err != nil {
+		return fmt.Errorf("sync: board %d: %w", b.ID, err)
+	}
+	bc.Apply(&b, meta.fields, s.cfg.StoryPointsField)
+	if err := s.store.BoardUpsert(ctx, b); err != nil {
+		return err
+	}
+	log.Info("board configuration", slog.String("estimation_field", b.EstimationField),
+		slog.String("estimation_source", b.EstimationSource), slog.Any("done_status_ids", b.DoneStatusIDs()))
+	res.Boards++
+
+	if b.Type == "scrum" {
+		sprints, err := s.src.Sprints(ctx, b.ID)
+		if err != nil {
+			return fmt.Errorf("sync: board %d: %w", b.ID, err)
+		}
+		for i := range sprints {
+			sprints[i].SiteID = s.cfg.SiteID
+		}
+		if err := s.store.SprintUpsertMany(ctx, sprints); err != nil {
+			return err
+		}
+		res.Sprints += len(sprints)
+	}
+
+	state, err := s.store.SyncStateGet(ctx, s.cfg.SiteID, b.ID)
+	if err != nil {
+		return err
+	}
+	cp, err := s.plan(ctx, state)
+	if err != nil {
+		return err
+	}
+	opts := meta.known.ParseOptions(s.cfg.SiteID, b.EstimationField)
+	opts.Location = s.cfg.Location
+	log.Info("board sync", slog.Bool("full", cp.Full), slog.Time("since", cp.Since), slog.Int("resume_start_at", cp.StartAt))
+
+	s.cfg.Progress.Start(b.Name, 0)
+	defer s.cfg.Progress.Finish()
+	for {
+		done, err := s.page(ctx, b, &cp, opts, meta, state, res)
+		if err != nil {
+			state.LastError = err.Error()
+			_ = s.store.SyncStatePut(context.WithoutCancel(ctx), state)
+			return err
+		}
+		if done {
+			break
+		}
+	}
+	if cp.Full {
+		n, err := s.store.BoardIssueMarkUnseen(ctx, s.cfg.SiteID, b.ID, cp.StartedAt)
+		if err != nil {
+			return err
+		}
+		res.IssuesRemoved += n
+		if n > 0 {
+			log.Info("issues no longer on the board marked removed", slog.Int("issues_removed", n))
+		}
+	}
+	wm := cp.StartedAt
+	now := time.Now().UTC()
+	state.Watermark, state.Checkpoint, state.LastFinishedAt, state.LastError = &wm, nil, &now, ""
+	return s.store.SyncStatePut(ctx, state)
+}
+
+// plan resumes a stored checkpoint or starts a new full or incremental run.
+func (s *Syncer) plan(ctx context.Context, state store.SyncState) (checkpoint, error) {
+	if len(state.Checkpoint) > 0 {
+		var cp checkpoint
+		if err := json.Unmarshal(state.Checkpoint, &cp); err == nil && !cp.StartedAt.IsZero() {
+			s.log.Info("resuming interrupted sync", slog.Int64("board_id", state.BoardID), slog.Int("start_at", cp.StartAt))
+			return cp, nil
+		}
+	}
+	now, err := s.store.DBNow(ctx)
+	if err != nil {
+		return checkpoint{}, err
+	}
+	cp := checkpoint{StartedAt: now, Full: s.cfg.Full || state.Watermark == nil}
+	if !cp.Full {
+		cp.Since = state.Watermark.Add(-s.cfg.Overlap)
+	}
+	return cp, nil
+}
+
+// jql builds the board-issue query of a run. Issues are ordered by creation
+// (which never changes) and key, so pages stay stable while issues change.
+func (s *Syncer) jql(cp checkpoint) string {
+	order := " ORDER BY created ASC, key ASC"
+	if cp.Full {
+		return order[1:]
+	}
+	return fmt.Sprintf(`updated >= "%s"`, cp.Since.In(s.cfg.Location).Format("2006-01-02 15:04")) + order
+}
+
+// page fetches, parses and stores one page; it reports whether it was the last.
+func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, opts jira.ParseOptions, meta siteMeta, state store.SyncState, res *Result) (bool, error) {
+	pg, err := s.fetchPage(ctx, b.ID, s.jql(*cp), jira.SearchOptions{
+		Fields: opts.Fields(), Expand: []string{"changelog"}, PageSize: s.cfg.PageSize,
+	}, cp.StartAt)
+	if err != nil {
+		return false, err
+	}
+	s.cfg.Progress.SetTotal(pg.Total)
+	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
+	for _, raw := range pg.Issues {
+		issue, items, warnings, err := jira.ParseIssue(raw, opts)
+		if err != nil {
+			key := peekKey(raw)
+			s.log.Warn("malformed issue skipped", slog.Int64("board_id", b.ID), slog.String("issue_key", key), slog.Any("error", err))
+			res.Skipped = append(res.Skipped, key)
+			continue
+		}
+		for _, w := range warnings {
+			s.log.Debug("issue field unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
+		}
+		if !issue.ChangelogComplete {
+			full, err := s.fullChangelog(ctx, issue, opts)
+			if err != nil {
+				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", err))
+				res.ChangelogsIncomplete++
+			} else {
+				items, issue.ChangelogComplete = full, true
+				res.ChangelogsRefetched++
+			}
+		}
+		batch.Issues = append(batch.Issues, issue)
+		batch.Changes = append(batch.Changes, items...)
+		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
+	}
+	next := cp.StartAt + len(pg.Issues)
+	_, more := pg.Next()
+	ncp := *cp
+	ncp.StartAt = next
+	cpJSON, _ := json.Marshal(ncp)
+	st := state
+	st.Checkpoint = cpJSON
+	startedAt := cp.StartedAt
+	st.LastStartedAt = &startedAt
+	batch.State = &st
+	if err := s.store.IssueUpsertMany(ctx, batch); err != nil {
+		return false, err
+	}
+	*cp = ncp
+	res.Issues += len(batch.Issues)
+	res.ChangeItems += len(batch.Changes)
+	res.SprintEvents += len(batch.SprintEvents)
+	s.cfg.Progress.Add(len(pg.Issues))
+	return !more, nil
+}
+
+// fetchPage retries a page whose body could not be decoded (a truncated
+// response): the transport retries status codes, not broken bodies.
+func (s *Syncer) fetchPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, startAt int) (*jira.SearchPage, error) {
+	var err error
+	for attempt := range 3 {
+		var pg *jira.SearchPage
+		pg, err = s.src.BoardIssuesPage(ctx, boardID, jql, opts, jira.Cursor{StartAt: startAt})
+		if err == nil {
+			return pg, nil
+		}
+		if !isMalformed(err) || ctx.Err() != nil {
+			break
+		}
+		s.log.Warn("malformed page, fetching again", slog.Int64("board_id", boardID), slog.Int("start_at", startAt), slog.Int("attempt", attempt+1), slog.Any("error", err))
+	}
+	return nil, fmt.Errorf("sync: board %d page at %d: %w", boardID, startAt, err)
+}
+
+// isMalformed reports a response body that could not be decoded: truncated
+// or garbled JSON, worth fetching again.
+func isMalformed(err error) bool {
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	return errors.As(err, &syntaxErr) || errors.As(err, &typeErr) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// peekKey reads an issue's key (or id) from JSON that ParseIssue rejected,
+// for the log line; "?" when even that is unreadable.
+func peekKey(raw json.RawMessage) string {
+	var v struct {
+		Key string          `json:"key"`
+		ID  json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return "?"
+	}
+	if v.Key != "" {
+		return v.Key
+	}
+	if len(v.ID) > 0 {
+		return "id " + string(v.ID)
+	}
+	return "?"
+}
+
+func (s *Syncer) fullChangelog(ctx context.Context, issue analyzer.Issue, opts jira.ParseOptions) ([]analyzer.ChangeItem, error) {
+	hs, err := s.src.IssueChangelog(ctx, issue.Key)
+	if err != nil {
+		return nil, err
+	}
+	items, warns := jira.ConvertHistories(s.cfg.SiteID, issue.ID, issue.Key, hs, opts.Location)
+	for _, w := range warns {
+		s.log.Debug("changelog item unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
+	}
+	return items, nil
+}
