@@ -3,6 +3,7 @@ package jira
 import (
 	"context"
 	"fmt"
+	gojira "github.com/andygrunwald/go-jira"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -67,9 +68,9 @@ type User struct {
 //
 // Jira API docs: https://developer.atlassian.com/cloud/jira/platform/rest/v2/api-group-myself/#api-rest-api-2-myself-get
 func (c *Client) Myself(ctx context.Context) (*User, error) {
-	u, resp, err := c.jc.User.GetSelfWithContext(ctx)
+	u, err := retryMalformed(c, http.MethodGet, "/rest/api/2/myself", func() (*gojira.User, *gojira.Response, error) { return c.jc.User.GetSelfWithContext(ctx) })
 	if err != nil {
-		return nil, fmt.Errorf("jira: myself: %w", wrapGoJira(http.MethodGet, "/rest/api/2/myself", resp, err))
+		return nil, fmt.Errorf("jira: myself: %w", err)
 	}
 	return &User{
 		AccountID: u.AccountID, Name: u.Name, Key: u.Key, DisplayName: u.DisplayName,
@@ -98,9 +99,9 @@ type FieldSchema struct {
 //
 // Jira API docs: https://developer.atlassian.com/cloud/jira/platform/rest/v2/api-group-issue-fields/#api-rest-api-2-field-get
 func (c *Client) Fields(ctx context.Context) ([]Field, error) {
-	fs, resp, err := c.jc.Field.GetListWithContext(ctx)
+	fs, err := retryMalformed(c, http.MethodGet, "/rest/api/2/field", func() ([]gojira.Field, *gojira.Response, error) { return c.jc.Field.GetListWithContext(ctx) })
 	if err != nil {
-		return nil, fmt.Errorf("jira: fields: %w", wrapGoJira(http.MethodGet, "/rest/api/2/field", resp, err))
+		return nil, fmt.Errorf("jira: fields: %w", err)
 	}
 	out := make([]Field, 0, len(fs))
 	for _, f := range fs {
@@ -117,9 +118,9 @@ func (c *Client) Fields(ctx context.Context) ([]Field, error) {
 //
 // Jira API docs: https://developer.atlassian.com/cloud/jira/platform/rest/v2/api-group-workflow-statuses/#api-rest-api-2-status-get
 func (c *Client) Statuses(ctx context.Context) ([]analyzer.Status, error) {
-	ss, resp, err := c.jc.Status.GetAllStatusesWithContext(ctx)
+	ss, err := retryMalformed(c, http.MethodGet, "/rest/api/2/status", func() ([]gojira.Status, *gojira.Response, error) { return c.jc.Status.GetAllStatusesWithContext(ctx) })
 	if err != nil {
-		return nil, fmt.Errorf("jira: statuses: %w", wrapGoJira(http.MethodGet, "/rest/api/2/status", resp, err))
+		return nil, fmt.Errorf("jira: statuses: %w", err)
 	}
 	out := make([]analyzer.Status, 0, len(ss))
 	for _, s := range ss {

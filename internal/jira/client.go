@@ -204,9 +204,43 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 	return c.do(ctx, http.MethodGet, path, nil, v)
 }
 
+// malformedRetries is how many times a request whose 2xx body could not be
+// decoded (cut short, or an HTML error page from a proxy) is sent again.
+const malformedRetries = 2
+
 // do sends one request through go-jira's NewRequestWithContext and Do and
-// turns failures into *APIError, *AuthError or *RateLimitError.
+// turns failures into *APIError, *AuthError or *RateLimitError. A 2xx answer
+// whose body is not valid JSON is fetched again (every request the client
+// makes is a read), then reported as *MalformedResponseError.
 func (c *Client) do(ctx context.Context, method, path string, body, v any) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = c.doOnce(ctx, method, path, body, v)
+		var me *MalformedResponseError
+		if !errors.As(err, &me) || attempt >= malformedRetries || ctx.Err() != nil {
+			return err
+		}
+		c.tr.countRetry()
+		c.log.Warn("jira response malformed, fetching again", "site", c.base, "path", me.Path, "attempt", attempt+1, "error", me.Err)
+	}
+}
+
+// retryMalformed runs one go-jira service call, sending it again when the
+// 2xx answer's body could not be decoded, as do does for own requests.
+func retryMalformed[T any](c *Client, method, path string, call func() (T, *gojira.Response, error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		v, resp, err := call()
+		err = wrapGoJira(method, path, resp, err)
+		var me *MalformedResponseError
+		if !errors.As(err, &me) || attempt >= malformedRetries {
+			return v, err
+		}
+		c.tr.countRetry()
+		c.log.Warn("jira response malformed, fetching again", "site", c.base, "path", path, "attempt", attempt+1, "error", me.Err)
+	}
+}
+
+func (c *Client) doOnce(ctx context.Context, method, path string, body, v any) error {
 	var req *http.Request
 	var err error
 	if body == nil {
@@ -224,7 +258,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, v any) error
 			if resp.StatusCode < 200 || resp.StatusCode > 299 {
 				return newAPIError(method, req.URL.Path, resp.Response)
 			}
-			return fmt.Errorf("jira: %s %s: decode response: %w", method, req.URL.Path, err)
+			return &MalformedResponseError{Method: method, Path: req.URL.Path, Err: err}
 		}
 		return unwrapTransport(err)
 	}
@@ -275,6 +309,9 @@ func wrapGoJira(method, path string, resp *gojira.Response, err error) error {
 	}
 	if t := unwrapTransport(err); t != err {
 		return t
+	}
+	if resp != nil && resp.Response != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return &MalformedResponseError{Method: method, Path: path, Err: err}
 	}
 	if resp != nil && resp.Response != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
 		e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}

@@ -393,3 +393,42 @@ func TestAPIErrorCarriesJiraMessages(t *testing.T) {
 		t.Fatalf("err = %#v, want APIError 400 with Jira's message", err)
 	}
 }
+
+// A 200 whose body is cut short or is an HTML page is fetched again; a body
+// that stays broken ends in *MalformedResponseError naming the path.
+func TestMalformedBodyRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch n := calls.Add(1); {
+		case r.URL.Path == "/rest/api/2/status" && n == 1:
+			_, _ = w.Write([]byte(`[{"id":"1","name":"To`)) // truncated
+		case r.URL.Path == "/rest/api/2/status" && n == 2:
+			_, _ = w.Write([]byte(`<html><body>502 Bad Gateway</body></html>`))
+		case r.URL.Path == "/rest/api/2/status":
+			_, _ = w.Write([]byte(`[{"id":"1","name":"To Do","statusCategory":{"key":"new"}}]`))
+		default:
+			_, _ = w.Write([]byte(`{"broken":`))
+		}
+	}))
+	defer srv.Close()
+	c, err := New(context.Background(), Config{BaseURL: srv.URL, Flavor: analyzer.FlavorDC, PAT: "p", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Statuses(context.Background())
+	// Two broken answers, then a good one: 3 requests, 2 counted as retries.
+	if err != nil || len(st) != 1 || st[0].Name != "To Do" || calls.Load() != 3 || c.Stats().Retries != 2 {
+		t.Fatalf("statuses %+v err %v after %d calls, %d retries", st, err, calls.Load(), c.Stats().Retries)
+	}
+	calls.Store(10)
+	_, err = c.Fields(context.Background())
+	var me *MalformedResponseError
+	if !errors.As(err, &me) || me.Path != "/rest/api/2/field" {
+		t.Fatalf("persistently broken body: %v, want *MalformedResponseError for /rest/api/2/field", err)
+	}
+	// 1 + malformedRetries attempts.
+	if got := calls.Load() - 10; got != 1+malformedRetries {
+		t.Fatalf("broken body fetched %d times, want %d", got, 1+malformedRetries)
+	}
+}

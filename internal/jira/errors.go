@@ -110,3 +110,16 @@ func newFieldError(key, field string, raw []byte, err error) *FieldError {
 	}
 	return &FieldError{IssueKey: key, Field: field, Value: v, Err: err}
 }
+
+// MalformedResponseError reports a 2xx answer whose body could not be
+// decoded: truncated JSON, or an HTML page from a proxy.
+type MalformedResponseError struct {
+	Method, Path string
+	Err          error
+}
+
+func (e *MalformedResponseError) Error() string {
+	return fmt.Sprintf("jira: %s %s: malformed response body: %v", e.Method, e.Path, e.Err)
+}
+
+func (e *MalformedResponseError) Unwrap() error { return e.Err }

@@ -265,3 +265,6 @@ func defaultJitter(n int64) int64 {
 	}
 	return rand.Int64N(n)
 }
+
+// countRetry records a retry decided above the transport (a malformed body).
+func (t *transport) countRetry() { t.retries.Add(1) }

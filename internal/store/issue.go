@@ -67,10 +67,7 @@ func (s *Store) IssueUpsertMany(ctx context.Context, b IssueBatch) error {
 }
 
 func jsonList(v []string) string {
-	if v == nil {
-		v = []string{}
-	}
-	b, _ := json.Marshal(v)
+	b, _ := json.Marshal(cleanTexts(append([]string{}, v...)))
 	return string(b)
 }
 
@@ -102,13 +99,13 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 		if is.Created.IsZero() {
 			return fmt.Errorf("store: issue %s has no created time", is.Key)
 		}
-		ids[i], keys[i], projects[i], summaries[i], types[i] = is.ID, is.Key, is.ProjectKey, is.Summary, is.Type
+		ids[i], keys[i], projects[i], summaries[i], types[i] = is.ID, cleanText(is.Key), cleanText(is.ProjectKey), cleanText(is.Summary), cleanText(is.Type)
 		subtasks[i] = is.Subtask
-		statusIDs[i], statusNames[i], statusCats[i], priorities[i] = is.StatusID, is.StatusName, is.StatusCategory, is.Priority
+		statusIDs[i], statusNames[i], statusCats[i], priorities[i] = cleanText(is.StatusID), cleanText(is.StatusName), cleanText(is.StatusCategory), cleanText(is.Priority)
 		if is.Estimate != nil {
 			estimates[i] = strconv.FormatFloat(*is.Estimate, 'g', -1, 64)
 		}
-		parents[i], epics[i], env[i] = is.ParentKey, is.EpicKey, is.Environment
+		parents[i], epics[i], env[i] = cleanText(is.ParentKey), cleanText(is.EpicKey), cleanText(is.Environment)
 		labels[i], comps[i], fixes[i] = jsonList(is.Labels), jsonList(is.Components), jsonList(is.FixVersions)
 		sids := make([]string, len(is.SprintIDs))
 		for j, id := range is.SprintIDs {
@@ -127,7 +124,7 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 			if !json.Valid(is.Raw) {
 				return fmt.Errorf("store: issue %s: raw JSON is not valid", is.Key)
 			}
-			raws[i] = string(is.Raw)
+			raws[i] = string(cleanJSON(is.Raw))
 		}
 		complete[i] = is.ChangelogComplete
 	}
@@ -182,8 +179,8 @@ func changeItemUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, items
 	for i, c := range items {
 		issueIDs[i], historyIDs[i], seqs[i] = c.IssueID, c.HistoryID, int64(c.Seq)
 		at[i] = timeText(&c.At)
-		author[i], field[i], fieldID[i] = c.Author, c.Field, c.FieldID
-		fromV[i], fromS[i], toV[i], toS[i] = c.FromValue, c.FromString, c.ToValue, c.ToString
+		author[i], field[i], fieldID[i] = cleanText(c.Author), cleanText(c.Field), cleanText(c.FieldID)
+		fromV[i], fromS[i], toV[i], toS[i] = cleanText(c.FromValue), cleanText(c.FromString), cleanText(c.ToValue), cleanText(c.ToString)
 	}
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO changelog_items (site_id, issue_id, history_id, seq, changed_at, author, field, field_id,

@@ -395,3 +395,29 @@ func TestReportRunClaim(t *testing.T) {
 		t.Fatalf("runs: %+v %v", runs, err)
 	}
 }
+
+// Real Jira data holds NUL characters (DevLake's recording has one); text
+// columns and jsonb reject them, so they are stored as U+FFFD instead of
+// failing the batch.
+func TestNULCharacters(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenDB(t)
+	seedBoard(t, s)
+	b := sampleBatch()
+	b.Issues[0].Summary = "before\x00after"
+	b.Issues[0].Labels = []string{"a\x00b"}
+	b.Issues[0].Raw = json.RawMessage(`{"key":"APP-1","summary":"before\u0000after"}`)
+	b.Changes[0].ToString = "In\x00Progress"
+	if err := s.IssueUpsertMany(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.IssueGetByKey(ctx, "acme", "APP-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]string
+	_ = json.Unmarshal(got.Raw, &raw)
+	if got.Summary != "before\uFFFDafter" || got.Labels[0] != "a\uFFFDb" || raw["summary"] != "before\uFFFDafter" {
+		t.Fatalf("summary %q labels %q raw %q", got.Summary, got.Labels, raw["summary"])
+	}
+}

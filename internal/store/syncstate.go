@@ -28,7 +28,7 @@ type SyncState struct {
 func (s *Store) SyncStateGet(ctx context.Context, siteID string, boardID int64) (SyncState, error) {
 	var rows []SyncState
 	err := s.db.SelectContext(ctx, &rows, `
-		SELECT site_id, board_id, watermark, checkpoint, last_started_at, last_finished_at, last_error
+		SELECT site_id, board_id, watermark, convert_to(coalesce(checkpoint::text, ''), 'UTF8') AS checkpoint, last_started_at, last_finished_at, last_error
 		FROM sync_state WHERE site_id = $1 AND board_id = $2`, siteID, boardID)
 	if err != nil {
 		return SyncState{}, fmt.Errorf("store: unable to get sync state of board %d: %w", boardID, err)
@@ -59,6 +59,18 @@ func syncStatePut(ctx context.Context, tx *sqlx.Tx, st SyncState) error {
 		st.SiteID, st.BoardID, st.Watermark, cp, st.LastStartedAt, st.LastFinishedAt, st.LastError)
 	if err != nil {
 		return fmt.Errorf("store: unable to write sync state of board %d: %w", st.BoardID, err)
+	}
+	return nil
+}
+
+// SyncStateSetError records a failed run's error without touching the
+// watermark or the checkpoint, so the next run resumes where this one stopped.
+func (s *Store) SyncStateSetError(ctx context.Context, siteID string, boardID int64, msg string) error {
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO sync_state (site_id, board_id, last_error) VALUES ($1, $2, $3)
+		ON CONFLICT (site_id, board_id) DO UPDATE SET last_error = EXCLUDED.last_error`, siteID, boardID, msg)
+	if err != nil {
+		return fmt.Errorf("store: unable to record sync error of board %d: %w", boardID, err)
 	}
 	return nil
 }

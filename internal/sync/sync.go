@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -102,9 +101,8 @@ type siteMeta struct {
 // Run syncs every selected board. It checks the credentials before writing
 // anything. A board that fails is logged and the others continue; the first
 // such error is returned after all boards ran.
-func (s *Syncer) Run(ctx context.Context) (Result, error) {
+func (s *Syncer) Run(ctx context.Context) (res Result, err error) {
 	started := time.Now()
-	var res Result
 	defer func() {
 		st := s.src.Stats()
 		res.Requests, res.Retries = st.Requests, st.Retries
@@ -227,8 +225,7 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 	for {
 		done, err := s.page(ctx, b, &cp, opts, meta, state, res)
 		if err != nil {
-			state.LastError = err.Error()
-			_ = s.store.SyncStatePut(context.WithoutCancel(ctx), state)
+			_ = s.store.SyncStateSetError(context.WithoutCancel(ctx), s.cfg.SiteID, b.ID, err.Error())
 			return err
 		}
 		if done {
@@ -283,11 +280,11 @@ func (s *Syncer) jql(cp checkpoint) string {
 
 // page fetches, parses and stores one page; it reports whether it was the last.
 func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, opts jira.ParseOptions, meta siteMeta, state store.SyncState, res *Result) (bool, error) {
-	pg, err := s.fetchPage(ctx, b.ID, s.jql(*cp), jira.SearchOptions{
+	pg, err := s.src.BoardIssuesPage(ctx, b.ID, s.jql(*cp), jira.SearchOptions{
 		Fields: opts.Fields(), Expand: []string{"changelog"}, PageSize: s.cfg.PageSize,
-	}, cp.StartAt)
+	}, jira.Cursor{StartAt: cp.StartAt})
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("sync: board %d page at %d: %w", b.ID, cp.StartAt, err)
 	}
 	s.cfg.Progress.SetTotal(pg.Total)
 	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
@@ -335,32 +332,6 @@ func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, opt
 	res.SprintEvents += len(batch.SprintEvents)
 	s.cfg.Progress.Add(len(pg.Issues))
 	return !more, nil
-}
-
-// fetchPage retries a page whose body could not be decoded (a truncated
-// response): the transport retries status codes, not broken bodies.
-func (s *Syncer) fetchPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, startAt int) (*jira.SearchPage, error) {
-	var err error
-	for attempt := range 3 {
-		var pg *jira.SearchPage
-		pg, err = s.src.BoardIssuesPage(ctx, boardID, jql, opts, jira.Cursor{StartAt: startAt})
-		if err == nil {
-			return pg, nil
-		}
-		if !isMalformed(err) || ctx.Err() != nil {
-			break
-		}
-		s.log.Warn("malformed page, fetching again", slog.Int64("board_id", boardID), slog.Int("start_at", startAt), slog.Int("attempt", attempt+1), slog.Any("error", err))
-	}
-	return nil, fmt.Errorf("sync: board %d page at %d: %w", boardID, startAt, err)
-}
-
-// isMalformed reports a response body that could not be decoded: truncated
-// or garbled JSON, worth fetching again.
-func isMalformed(err error) bool {
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	return errors.As(err, &syntaxErr) || errors.As(err, &typeErr) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // peekKey reads an issue's key (or id) from JSON that ParseIssue rejected,
