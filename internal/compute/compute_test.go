@@ -53,7 +53,7 @@ func seed(t *testing.T, s *store.Store, estimationField string) {
 		{ID: "10002", Name: "Done", CategoryKey: "done"},
 	}))
 	must(s.BoardUpsert(ctx, analyzer.Board{SiteID: "acme", ID: 7, Name: "Apollo", Type: "scrum",
-		Columns: []analyzer.Column{{Name: "To Do", StatusIDs: []string{"1"}}, {Name: "Doing", StatusIDs: []string{"3"}}, {Name: "Done", StatusIDs: []string{"10002"}}},
+		Columns:         []analyzer.Column{{Name: "To Do", StatusIDs: []string{"1"}}, {Name: "Doing", StatusIDs: []string{"3"}}, {Name: "Done", StatusIDs: []string{"10002"}}},
 		EstimationField: estimationField, EstimationSource: "board-configuration"}))
 	start, end := at(5, 9), at(16, 17)
 	must(s.SprintUpsertMany(ctx, []analyzer.Sprint{{SiteID: "acme", ID: 4, BoardID: 7, Name: "Apollo 4", State: "closed", Goal: "SSO", StartDate: &start, EndDate: &end, CompleteDate: &end}}))

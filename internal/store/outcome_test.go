@@ -8,16 +8,18 @@ import (
 	"github.com/backlog-health/analyzer/internal/outcomes"
 )
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+func outcomeDay(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
 
 func TestOutcomeUpsertAndList(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpenDB(t)
 	vals := []outcomes.Value{
-		{Metric: "mrr", Date: day(2026, 11, 2), Value: 1000, Unit: "EUR", Source: "csv"},
-		{Metric: "mrr", Date: day(2026, 11, 9), Value: 1100, Unit: "EUR", Source: "csv"},
-		{Metric: "mrr", Date: day(2026, 11, 9), Segment: "emea", Value: 400, Unit: "EUR", Source: "csv"},
-		{Metric: "nps", Date: day(2026, 11, 9), Value: 31, Unit: "score", Source: "csv"},
+		{Metric: "mrr", Date: outcomeDay(2026, 11, 2), Value: 1000, Unit: "EUR", Source: "csv"},
+		{Metric: "mrr", Date: outcomeDay(2026, 11, 9), Value: 1100, Unit: "EUR", Source: "csv"},
+		{Metric: "mrr", Date: outcomeDay(2026, 11, 9), Segment: "emea", Value: 400, Unit: "EUR", Source: "csv"},
+		{Metric: "nps", Date: outcomeDay(2026, 11, 9), Value: 31, Unit: "score", Source: "csv"},
 	}
 	res, err := s.OutcomeUpsertManyCount(ctx, vals)
 	if err != nil {
@@ -33,19 +35,19 @@ func TestOutcomeUpsertAndList(t *testing.T) {
 	}
 	// One changed value and one new: 1 updated, 1 inserted, 3 unchanged.
 	vals[1].Value = 1150
-	vals = append(vals, outcomes.Value{Metric: "mrr", Date: day(2026, 11, 16), Value: 1200, Unit: "EUR", Source: "http"})
+	vals = append(vals, outcomes.Value{Metric: "mrr", Date: outcomeDay(2026, 11, 16), Value: 1200, Unit: "EUR", Source: "http"})
 	res, err = s.OutcomeUpsertManyCount(ctx, vals)
 	if err != nil || res != (outcomes.UpsertResult{Inserted: 1, Updated: 1, Unchanged: 3}) {
 		t.Fatalf("third write: %+v, %v", res, err)
 	}
 
-	got, err := s.OutcomeList(ctx, "mrr", day(2026, 11, 9), day(2026, 11, 16))
+	got, err := s.OutcomeList(ctx, "mrr", outcomeDay(2026, 11, 9), outcomeDay(2026, 11, 16))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 2026-11-02 is before from; the rest ordered by date then segment ("" < "emea").
 	if len(got) != 3 || got[0].Value != 1150 || got[0].Segment != "" || got[1].Segment != "emea" ||
-		!got[2].Date.Equal(day(2026, 11, 16)) || got[2].Source != "http" || got[2].Unit != "EUR" {
+		!got[2].Date.Equal(outcomeDay(2026, 11, 16)) || got[2].Source != "http" || got[2].Unit != "EUR" {
 		t.Fatalf("list: %+v", got)
 	}
 	all, err := s.OutcomeList(ctx, "mrr", time.Time{}, time.Time{})
@@ -58,7 +60,7 @@ func TestOutcomeUpsertAndList(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(ms) != 2 || ms[0].Name != "mrr" || ms[0].Values != 4 || ms[0].Segments != 2 ||
-		!ms[0].First.Equal(day(2026, 11, 2)) || !ms[0].Last.Equal(day(2026, 11, 16)) || ms[0].Unit != "EUR" ||
+		!ms[0].First.Equal(outcomeDay(2026, 11, 2)) || !ms[0].Last.Equal(outcomeDay(2026, 11, 16)) || ms[0].Unit != "EUR" ||
 		ms[1].Name != "nps" || ms[1].Values != 1 {
 		t.Fatalf("metrics: %+v", ms)
 	}
@@ -68,16 +70,16 @@ func TestOutcomeUpsertAndList(t *testing.T) {
 func TestOutcomeUpsertAtomic(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpenDB(t)
-	good := outcomes.Value{Metric: "mrr", Date: day(2026, 11, 2), Value: 1000}
+	good := outcomes.Value{Metric: "mrr", Date: outcomeDay(2026, 11, 2), Value: 1000}
 	if err := s.OutcomeUpsertMany(ctx, []outcomes.Value{good}); err != nil {
 		t.Fatal(err)
 	}
 	// A NUL byte is refused by PostgreSQL text: the statement fails after
 	// the first value was already part of it.
 	bad := []outcomes.Value{
-		{Metric: "mrr", Date: day(2026, 11, 2), Value: 9999},
-		{Metric: "mrr", Date: day(2026, 11, 9), Value: 1},
-		{Metric: "bad\x00name", Date: day(2026, 11, 9), Value: 1},
+		{Metric: "mrr", Date: outcomeDay(2026, 11, 2), Value: 9999},
+		{Metric: "mrr", Date: outcomeDay(2026, 11, 9), Value: 1},
+		{Metric: "bad\x00name", Date: outcomeDay(2026, 11, 9), Value: 1},
 	}
 	if err := s.OutcomeUpsertMany(ctx, bad); err == nil {
 		t.Fatal("a value with a NUL byte was accepted")
@@ -97,15 +99,15 @@ func TestOutcomeUpsertChunks(t *testing.T) {
 	s := MustOpenDB(t)
 	var vals []outcomes.Value
 	for i := range 12000 { // 3 chunks of up to 5000
-		vals = append(vals, outcomes.Value{Metric: "signups", Date: day(2000, 1, 1).AddDate(0, 0, i), Value: float64(i)})
+		vals = append(vals, outcomes.Value{Metric: "signups", Date: outcomeDay(2000, 1, 1).AddDate(0, 0, i), Value: float64(i)})
 	}
 	// Duplicate keys in one call: the later one wins.
-	vals = append(vals, outcomes.Value{Metric: "signups", Date: day(2000, 1, 1), Value: -1})
+	vals = append(vals, outcomes.Value{Metric: "signups", Date: outcomeDay(2000, 1, 1), Value: -1})
 	res, err := s.OutcomeUpsertManyCount(ctx, vals)
 	if err != nil || res.Inserted != 12000 {
 		t.Fatalf("chunked write: %+v, %v; want 12000 inserted", res, err)
 	}
-	got, err := s.OutcomeList(ctx, "signups", day(2000, 1, 1), day(2000, 1, 1))
+	got, err := s.OutcomeList(ctx, "signups", outcomeDay(2000, 1, 1), outcomeDay(2000, 1, 1))
 	if err != nil || len(got) != 1 || got[0].Value != -1 {
 		t.Fatalf("duplicate key: %+v, %v; want the later value -1", got, err)
 	}

@@ -575,3 +575,52 @@ func newRecorder() *recorder                    { return &recorder{h: http.Heade
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) WriteHeader(code int)        { r.status = code }
 func (r *recorder) Write(p []byte) (int, error) { return r.body.Write(p) }
+
+// TestConcurrentSearchAndTouch runs searches while Touch changes issues; run
+// with -race it checks the index and caches are safe to share.
+func TestConcurrentSearchAndTouch(t *testing.T) {
+	sv, ts := NewTestServer(t, Config{Teams: 2, Issues: 400})
+	done := make(chan struct{})
+	errs := make(chan string, 16)
+	for g := 0; g < 3; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 15; i++ {
+				req, _ := http.NewRequest("GET", ts.URL+"/rest/api/3/search/jql?fields=updated&jql="+url.QueryEscape(`project = ATL AND updated >= "2000-01-01 00:00" ORDER BY updated DESC`), nil)
+				auth(req, ModeCloud)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- resp.Status
+				}
+			}
+		}()
+	}
+	var touched []string
+	for i := 0; i < 5; i++ {
+		touched = append(touched, sv.Touch(3, DefaultNow.Add(time.Duration(i+1)*time.Hour))...)
+	}
+	for g := 0; g < 3; g++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// After the dust settles, the newest-updated issues are the last touched.
+	var p jqlPage
+	rawGet(t, ModeCloud, ts.URL+"/rest/api/3/search/jql?fields=key&maxResults=3&jql="+url.QueryEscape(`updated >= "2025-06-18 16:30" ORDER BY key`), &p)
+	var got []string
+	for _, is := range p.Issues {
+		got = append(got, is.Key)
+	}
+	want := slices.Clone(touched[12:])
+	slices.SortFunc(want, compareKeys)
+	if !slices.Equal(got, want) {
+		t.Errorf("latest touched %v, search says %v", want, got)
+	}
+}

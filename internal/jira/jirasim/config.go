@@ -37,7 +37,7 @@ type Config struct {
 	Mode   Mode  // "cloud" (default) or "dc"
 	Seed   int64 // generator seed; default 42
 	Teams  int   // boards (one project each); default 3
-	Issues int   // total issues over all teams; default 5000
+	Issues int   // total issues over all teams; default 5000, at least 30 per team
 
 	// DataDir, when set, serves the files of that directory (see README.md)
 	// instead of generating a site. Seed, Teams and Issues are then ignored.
@@ -97,8 +97,8 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case c.Teams < 1 || c.Teams > 500:
 		return c, fmt.Errorf("%w: teams %d (want 1..500)", ErrBadConfig, c.Teams)
-	case c.Issues < c.Teams*4 && c.DataDir == "":
-		return c, fmt.Errorf("%w: issues %d (want at least 4 per team)", ErrBadConfig, c.Issues)
+	case c.Issues < c.Teams*30 && c.DataDir == "":
+		return c, fmt.Errorf("%w: issues %d (want at least 30 per team)", ErrBadConfig, c.Issues)
 	case c.Issues > 50_000_000:
 		return c, fmt.Errorf("%w: issues %d (at most 50,000,000)", ErrBadConfig, c.Issues)
 	case c.Faults.RateLimitHeader != HeaderRetryAfter && c.Faults.RateLimitHeader != HeaderRateLimitReset:

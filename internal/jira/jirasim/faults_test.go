@@ -1,6 +1,7 @@
 package jirasim
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sync"
@@ -121,24 +122,29 @@ func TestLatencyStillAnswers(t *testing.T) {
 }
 
 func TestMaxInFlight(t *testing.T) {
-	sv, ts := NewTestServer(t, Config{Faults: Faults{Latency: 30 * time.Millisecond}})
+	// Requests held by a long latency are all in flight at once; they are
+	// cancelled as soon as the counter has seen the four of them.
+	sv, ts := NewTestServer(t, Config{Faults: Faults{Latency: time.Minute}})
+	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for i := 0; i < 4; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req, _ := http.NewRequest("GET", ts.URL+"/rest/api/2/serverInfo", nil)
-			resp, err := http.DefaultClient.Do(req)
-			if err == nil {
+			req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/rest/api/2/serverInfo", nil)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
 				resp.Body.Close()
 			}
 		}()
 	}
+	deadline := time.Now().Add(30 * time.Second)
+	for sv.Stats().MaxInFlight < 4 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
 	wg.Wait()
-	// Four concurrent requests each held 30 ms: at least 2 overlap on any
-	// scheduler; never more than 4.
-	if m := sv.Stats().MaxInFlight; m < 2 || m > 4 {
-		t.Errorf("max in flight %d", m)
+	if m := sv.Stats().MaxInFlight; m != 4 {
+		t.Errorf("max in flight %d, want 4", m)
 	}
 }
 

@@ -131,7 +131,7 @@ func (sv *Server) statusList(w http.ResponseWriter, r *http.Request) {
 	var out jw
 	out.arr()
 	for i := range statuses {
-		statusJSON(&out, baseURL(r), i, sv.cfg.Mode == ModeCloud)
+		statusJSON(&out, baseURL(r), baseURL(r)+"/rest/api/"+r.PathValue("v"), i, sv.cfg.Mode == ModeCloud)
 	}
 	out.endA()
 	writeJSON(w, http.StatusOK, out.b)
@@ -360,12 +360,13 @@ func (sv *Server) agileIssues(w http.ResponseWriter, r *http.Request, sc scope) 
 	}
 	o := sv.opts(r, q["fields"], "*all", hasExpand(q["expand"], "changelog"))
 	o.agile = true
-	sv.writeIssuePage(w, o, res, startAt, maxResults, true)
+	sv.writeIssuePage(w, o, res, startAt, maxResults)
 }
 
 // writeIssuePage writes {"expand","startAt","maxResults","total","issues"}.
-func (sv *Server) writeIssuePage(w http.ResponseWriter, o renderOpts, res []int32, startAt, maxResults int, _ bool) {
+func (sv *Server) writeIssuePage(w http.ResponseWriter, o renderOpts, res []int32, startAt, maxResults int) {
 	var out jw
+	out.b = make([]byte, 0, pageCap(o, len(window(res, startAt, maxResults))))
 	out.obj()
 	out.ks("expand", "schema,names")
 	out.ki("startAt", int64(startAt))
@@ -378,6 +379,25 @@ func (sv *Server) writeIssuePage(w http.ResponseWriter, o renderOpts, res []int3
 	out.endA()
 	out.end()
 	writeJSON(w, http.StatusOK, out.b)
+}
+
+// pageCap guesses a page's size so the buffer rarely grows.
+func pageCap(o renderOpts, n int) int {
+	per := 64
+	if o.sel.hasFields() {
+		per = 3 << 10
+	}
+	if o.changelog {
+		per += 4 << 10
+	}
+	return 256 + n*per
+}
+
+func apiVersion(o renderOpts) string {
+	if o.v3 {
+		return "3"
+	}
+	return "2"
 }
 
 func hasExpand(vals []string, what string) bool {
@@ -410,7 +430,7 @@ func (sv *Server) writeIssue(out *jw, i int, o renderOpts) {
 		sv.data.writeIssue(out, i, o)
 		return
 	}
-	sv.site.writeIssue(out, sv.issue(i), sv.frags.get(sv.site, o.base), o)
+	sv.site.writeIssue(out, sv.issue(i), sv.frags.get(sv.site, o.base, apiVersion(o)), o)
 }
 
 // ---- search -----------------------------------------------------------------
@@ -497,7 +517,7 @@ func (sv *Server) searchLegacy(w http.ResponseWriter, r *http.Request) {
 	}
 	maxResults = min(maxResults, 1000)
 	o := sv.opts(r, sr.Fields, "*navigable", sr.expand("changelog"))
-	sv.writeIssuePage(w, o, res, max(sr.StartAt, 0), maxResults, false)
+	sv.writeIssuePage(w, o, res, max(sr.StartAt, 0), maxResults)
 }
 
 // searchJQL is Cloud's /rest/api/{2,3}/search/jql: nextPageToken + isLast.
@@ -546,6 +566,7 @@ func (sv *Server) searchJQL(w http.ResponseWriter, r *http.Request) {
 	maxResults = min(maxResults, limit)
 	vals := window(res, offset, maxResults)
 	var out jw
+	out.b = make([]byte, 0, pageCap(o, len(vals)))
 	out.obj()
 	out.ka("issues")
 	for _, i := range vals {
@@ -600,12 +621,12 @@ func (sv *Server) issueGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // histories returns issue i's changelog histories, oldest first, as JSON.
-func (sv *Server) histories(i int, base string) [][]byte {
+func (sv *Server) histories(i int, base, v string) [][]byte {
 	if sv.data != nil {
 		return sv.data.issues[i].hist
 	}
 	is := sv.issue(i)
-	f := sv.frags.get(sv.site, base)
+	f := sv.frags.get(sv.site, base, v)
 	out := make([][]byte, len(is.hist))
 	for h := range is.hist {
 		var w jw
@@ -634,7 +655,7 @@ func (sv *Server) changelog(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	all := sv.histories(i, baseURL(r))
+	all := sv.histories(i, baseURL(r), r.PathValue("v"))
 	vals := window(all, startAt, maxResults)
 	last := startAt+len(vals) >= len(all)
 	self := baseURL(r) + "/rest/api/" + r.PathValue("v") + "/issue/" + r.PathValue("key") + "/changelog"
@@ -720,7 +741,7 @@ func (sv *Server) bulkfetch(w http.ResponseWriter, r *http.Request) {
 	pos, written := 0, 0
 	more := false
 	for _, i := range idxs {
-		hs := sv.histories(i, base)
+		hs := sv.histories(i, base, r.PathValue("v"))
 		if len(br.FieldIDs) > 0 {
 			hs = filterHistories(hs, br.FieldIDs)
 		}

@@ -88,17 +88,18 @@ type fragCache struct {
 	m  map[string]*frags
 }
 
-func (c *fragCache) get(s *site, base string) *frags {
+// get returns the fragments for a base URL and API version ("2" or "3").
+func (c *fragCache) get(s *site, base, v string) *frags {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f, ok := c.m[base]; ok {
+	if f, ok := c.m[base+"|"+v]; ok {
 		return f
 	}
 	if c.m == nil || len(c.m) > 64 {
 		c.m = map[string]*frags{}
 	}
-	f := s.buildFrags(base)
-	c.m[base] = f
+	f := s.buildFrags(base, base+"/rest/api/"+v)
+	c.m[base+"|"+v] = f
 	return f
 }
 
@@ -108,11 +109,11 @@ func one(fn func(w *jw)) []byte {
 	return w.b
 }
 
-func statusJSON(w *jw, base string, i int, untranslated bool) {
+func statusJSON(w *jw, base, api string, i int, untranslated bool) {
 	st := statuses[i]
 	c := categories[st.cat]
 	w.obj()
-	w.ks("self", base+"/rest/api/2/status/"+st.id)
+	w.ks("self", api+"/status/"+st.id)
 	w.ks("description", st.desc)
 	w.ks("iconUrl", base+"/images/icons/statuses/generic.png")
 	w.ks("name", st.name)
@@ -121,7 +122,7 @@ func statusJSON(w *jw, base string, i int, untranslated bool) {
 	}
 	w.ks("id", st.id)
 	w.ko("statusCategory")
-	w.ks("self", base+"/rest/api/2/statuscategory/"+itoa(c.id))
+	w.ks("self", api+"/statuscategory/"+itoa(c.id))
 	w.ki("id", int64(c.id))
 	w.ks("key", c.key)
 	w.ks("colorName", c.color)
@@ -130,15 +131,15 @@ func statusJSON(w *jw, base string, i int, untranslated bool) {
 	w.end()
 }
 
-func (s *site) buildFrags(base string) *frags {
+func (s *site) buildFrags(base, api string) *frags {
 	f := &frags{}
 	for i := range statuses {
-		f.status = append(f.status, one(func(w *jw) { statusJSON(w, base, i, false) }))
+		f.status = append(f.status, one(func(w *jw) { statusJSON(w, base, api, i, false) }))
 	}
 	for _, t := range issueTypes {
 		f.types = append(f.types, one(func(w *jw) {
 			w.obj()
-			w.ks("self", base+"/rest/api/2/issuetype/"+t.id)
+			w.ks("self", api+"/issuetype/"+t.id)
 			w.ks("id", t.id)
 			w.ks("description", t.desc)
 			w.ks("iconUrl", base+"/rest/api/2/universal_avatar/view/type/issuetype/avatar/"+itoa(t.avatar)+"?size=medium")
@@ -154,7 +155,7 @@ func (s *site) buildFrags(base string) *frags {
 	for _, p := range priorities {
 		f.prio = append(f.prio, one(func(w *jw) {
 			w.obj()
-			w.ks("self", base+"/rest/api/2/priority/"+p.id)
+			w.ks("self", api+"/priority/"+p.id)
 			w.ks("iconUrl", base+"/images/icons/priorities/"+strings.ToLower(p.name)+".svg")
 			w.ks("name", p.name)
 			w.ks("id", p.id)
@@ -162,12 +163,12 @@ func (s *site) buildFrags(base string) *frags {
 		}))
 	}
 	for _, u := range s.users {
-		f.users = append(f.users, one(func(w *jw) { s.userJSON(w, base, u) }))
+		f.users = append(f.users, one(func(w *jw) { s.userJSON(w, base, api, u) }))
 	}
 	for _, bd := range s.boards {
 		f.projects = append(f.projects, one(func(w *jw) {
 			w.obj()
-			w.ks("self", base+"/rest/api/2/project/"+strconv.FormatInt(bd.projID, 10))
+			w.ks("self", api+"/project/"+strconv.FormatInt(bd.projID, 10))
 			w.ks("id", strconv.FormatInt(bd.projID, 10))
 			w.ks("key", bd.projKey)
 			w.ks("name", bd.projName)
@@ -181,7 +182,7 @@ func (s *site) buildFrags(base string) *frags {
 	}
 	f.resDone = one(func(w *jw) {
 		w.obj()
-		w.ks("self", base+"/rest/api/2/resolution/10000")
+		w.ks("self", api+"/resolution/10000")
 		w.ks("id", "10000")
 		w.ks("description", "Work has been completed on this issue.")
 		w.ks("name", "Done")
@@ -198,10 +199,10 @@ func avatars(w *jw, prefix string) {
 	w.end()
 }
 
-func (s *site) userJSON(w *jw, base string, u user) {
+func (s *site) userJSON(w *jw, base, api string, u user) {
 	w.obj()
 	if s.cfg.Mode == ModeCloud {
-		w.ks("self", base+"/rest/api/2/user?accountId="+u.accountID)
+		w.ks("self", api+"/user?accountId="+u.accountID)
 		w.ks("accountId", u.accountID)
 		avatars(w, base+"/avatar?a="+u.accountID)
 		w.ks("displayName", u.display)
@@ -209,7 +210,7 @@ func (s *site) userJSON(w *jw, base string, u user) {
 		w.ks("timeZone", u.tz)
 		w.ks("accountType", "atlassian")
 	} else {
-		w.ks("self", base+"/rest/api/2/user?username="+u.name)
+		w.ks("self", api+"/user?username="+u.name)
 		w.ks("name", u.name)
 		w.ks("key", u.name)
 		w.ks("emailAddress", u.email)

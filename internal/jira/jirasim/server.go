@@ -1,7 +1,6 @@
 package jirasim
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -65,9 +64,6 @@ func New(cfg Config) (*Server, error) {
 		}
 		sv.data, sv.be = d, d
 	} else {
-		if cfg.Issues < 30*cfg.Teams {
-			return nil, fmt.Errorf("%w: issues %d (want at least 30 per team)", ErrBadConfig, cfg.Issues)
-		}
 		sv.site = newSite(cfg)
 		sv.be = &genBackend{sv: sv, s: sv.site}
 	}
@@ -112,19 +108,20 @@ func (sv *Server) issue(idx int) *simIssue {
 
 // index returns the search index (built on first use) and its generation.
 func (sv *Server) index() (*index, uint64) {
-	sv.mu.RLock()
-	ix, gen := sv.ix, sv.ixGen
-	sv.mu.RUnlock()
-	if ix != nil {
-		return ix, gen
+	for {
+		sv.mu.RLock()
+		ix, gen := sv.ix, sv.ixGen
+		sv.mu.RUnlock()
+		if ix != nil {
+			return ix, gen
+		}
+		built := buildIndex(sv.be)
+		sv.mu.Lock()
+		if sv.ix == nil && sv.ixGen == gen { // no Touch while building
+			sv.ix = built
+		}
+		sv.mu.Unlock()
 	}
-	built := buildIndex(sv.be)
-	sv.mu.Lock()
-	defer sv.mu.Unlock()
-	if sv.ix == nil {
-		sv.ix = built
-	}
-	return sv.ix, sv.ixGen
 }
 
 // ---- request pipeline -------------------------------------------------------
@@ -330,17 +327,6 @@ func page(r *http.Request, def, limit int) (startAt, maxResults int, err error) 
 	return startAt, min(maxResults, limit), nil
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // ---- generated backend ------------------------------------------------------
 
 type genBackend struct {
@@ -428,7 +414,8 @@ func (sv *Server) Touch(n int, at time.Time) []string {
 		idxs = append(idxs, i)
 	}
 	slices.Sort(idxs)
-	for _, i := range idxs {
+	hs := make([]history, len(idxs))
+	for n, i := range idxs {
 		is := sv.issue(i)
 		st, _, _ := is.final()
 		a := act(at, pick(r, sv.site.boards[is.b].members))
@@ -446,15 +433,22 @@ func (sv *Server) Touch(n int, at time.Time) []string {
 				a.est = pick(r, pointValues)
 			}
 		}
-		h := sv.site.historyFor(&st, a, at)
-		sv.mu.Lock()
-		sv.overlay[i] = append(sv.overlay[i], h)
-		if sv.ix != nil {
-			sv.ix.entries[i].updated = at.UnixMilli()
-		}
-		sv.ixGen++
-		sv.mu.Unlock()
+		hs[n] = sv.site.historyFor(&st, a, at)
 		keys = append(keys, sv.site.key(i))
 	}
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	for n, i := range idxs {
+		sv.overlay[i] = append(sv.overlay[i], hs[n])
+	}
+	if sv.ix != nil {
+		// Copy on write: searches read the old index without a lock.
+		ix := &index{entries: slices.Clone(sv.ix.entries)}
+		for _, i := range idxs {
+			ix.entries[i].updated = at.UnixMilli()
+		}
+		sv.ix = ix
+	}
+	sv.ixGen++
 	return keys
 }

@@ -41,15 +41,6 @@ var categories = map[string]categoryDef{
 	"done":          {3, "done", "green", "Done"},
 }
 
-func statusIdx(id string) int {
-	for i, s := range statuses {
-		if s.id == id {
-			return i
-		}
-	}
-	return -1
-}
-
 type issueType uint8
 
 const (

@@ -84,8 +84,6 @@ var goalTemplates = []string{
 	"%s: first usable version, plus %s clean-up",
 }
 
-var fieldEdits = []string{"description", "priority", "labels", "assignee", "summary"}
-
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 func summaryFor(r *rand.Rand, typ issueType) string {

@@ -56,7 +56,11 @@ type SprintTruth struct {
 	Committed        float64  `json:"committed_points"`      // start estimates of ScopeAtStart (no sub-tasks)
 	Completed        float64  `json:"completed_points"`      // completion estimates of CompletedKeys (no sub-tasks)
 	CommittedDone    float64  `json:"committed_done_points"` // say/do numerator: start estimates of committed issues done at completion
-	UnestimatedScope int      `json:"unestimated_in_scope"`  // non-sub-task issues in ScopeAtStart without estimate
+	UnestimatedScope int      `json:"unestimated_in_scope"`
+	// EstimateChanged: issues re-estimated while in the sprint, after start;
+	// EstimateDelta sums (new - old) of those changes (no sub-tasks; none = 0).
+	EstimateChanged []string `json:"estimate_changed"`
+	EstimateDelta   float64  `json:"estimate_delta"` // non-sub-task issues in ScopeAtStart without estimate
 }
 
 // IssueTruth is the timing of one done issue.
@@ -148,6 +152,11 @@ func (tl timeline) touched() []int64 {
 // evalSprint fills st (Start and End set) for sprint id from the issues
 // that may have been in it.
 func evalSprint(st *SprintTruth, id int64, issues []*simIssue, inDone func(int) bool, key func(*simIssue) string) {
+	for _, l := range []*[]string{&st.ScopeAtStart, &st.CompletedOutside, &st.Added, &st.Removed, &st.CompletedKeys, &st.EstimateChanged} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
 	for _, is := range issues {
 		tl := timeline{is}
 		if !slices.Contains(tl.touched(), id) {
@@ -187,7 +196,35 @@ func evalSprint(st *SprintTruth, id int64, issues []*simIssue, inDone func(int) 
 				st.Completed += e1
 			}
 		}
+		changed := false
+		for _, h := range is.hist {
+			if !h.at.After(st.Start) || h.at.After(st.End) {
+				continue
+			}
+			for _, it := range h.items {
+				if it.kind != kEstimate {
+					continue
+				}
+				if _, m, _, _ := tl.at(h.at); !slices.Contains(m, id) {
+					continue
+				}
+				changed = true
+				if points {
+					st.EstimateDelta += zeroNaN(it.toE) - zeroNaN(it.fromE)
+				}
+			}
+		}
+		if changed {
+			st.EstimateChanged = append(st.EstimateChanged, k)
+		}
 	}
+}
+
+func zeroNaN(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
 }
 
 // Truth computes the expected KPIs of a generated site. It returns ErrNoTruth
@@ -240,6 +277,7 @@ func (sv *Server) Truth() (*Truth, error) {
 		tr.Boards = append(tr.Boards, bt)
 	}
 
+	tr.EscapedBugs, tr.IssueTimes = []string{}, []IssueTruth{}
 	for idx := 0; idx < s.cfg.Issues; idx++ {
 		is := sv.issue(idx)
 		if is.typ == typeBug {

@@ -76,6 +76,10 @@ func TestEvalSprintHandBuilt(t *testing.T) {
 	if st.UnestimatedScope != 1 {
 		t.Errorf("unestimated %d, want 1 (X-8)", st.UnestimatedScope)
 	}
+	// Re-estimated in the sprint: X-2, 5 → 8, delta +3.
+	if !slices.Equal(st.EstimateChanged, []string{"X-2"}) || st.EstimateDelta != 3 {
+		t.Errorf("estimate changed %v delta %v, want [X-2] 3", st.EstimateChanged, st.EstimateDelta)
+	}
 }
 
 func TestIssueTimesReopened(t *testing.T) {
@@ -193,15 +197,17 @@ func TestTruthMatchesServedJSON(t *testing.T) {
 		at       time.Time
 		from, to string
 	}
+	checked := 0
 	for _, sp := range board.Sprints {
 		if sp.Partial {
 			continue
 		}
-		var scope []string
-		committed := 0.0
+		checked++
+		var scope, completedKeys []string
+		committed, completed := 0.0, 0.0
 		for _, is := range issues {
 			created := time.Time(is.Fields.Created)
-			if created.After(sp.Start) {
+			if created.After(sp.End) {
 				continue
 			}
 			var sprints, statusCh, estCh []change
@@ -219,10 +225,6 @@ func TestTruthMatchesServedJSON(t *testing.T) {
 						estCh = append(estCh, change{at, it.FromString, it.ToString})
 					}
 				}
-			}
-			current := func(field string) string {
-				raw, _ := json.Marshal(is.Fields.Unknowns[field])
-				return string(raw)
 			}
 			// valueAt: the "to" of the last change at or before t; before any
 			// change, the first change's "from"; without changes, now's value.
@@ -243,27 +245,42 @@ func TestTruthMatchesServedJSON(t *testing.T) {
 			for _, s := range vals {
 				spNow += s.(string)
 			}
-			var in bool
-			if len(sprints) == 0 {
-				in = strings.Contains(spNow, fmt.Sprintf("[id=%d,", sp.SprintID))
-			} else {
-				ids := valueAt(sprints, sp.Start, "")
-				in = slices.Contains(strings.Split(ids, ", "), strconv.FormatInt(sp.SprintID, 10))
+			inAt := func(t time.Time) bool {
+				if created.After(t) {
+					return false
+				}
+				if len(sprints) == 0 {
+					return strings.Contains(spNow, fmt.Sprintf("[id=%d,", sp.SprintID))
+				}
+				return slices.Contains(strings.Split(valueAt(sprints, t, ""), ", "), strconv.FormatInt(sp.SprintID, 10))
 			}
-			if !in {
-				continue
+			raw, _ := json.Marshal(is.Fields.Unknowns["customfield_10002"])
+			estNow := string(raw)
+			estAt := func(t time.Time) float64 {
+				v, err := strconv.ParseFloat(valueAt(estCh, t, estNow), 64)
+				if err != nil {
+					return 0
+				}
+				return v
 			}
-			if slices.Contains(done, valueAt(statusCh, sp.Start, is.Fields.Status.ID)) {
-				continue
+			doneAt := func(t time.Time) bool { return slices.Contains(done, valueAt(statusCh, t, is.Fields.Status.ID)) }
+			outside := inAt(sp.Start) && doneAt(sp.Start)
+			if inAt(sp.Start) && !outside {
+				scope = append(scope, is.Key)
+				if !is.Fields.Type.Subtask {
+					committed += estAt(sp.Start)
+				}
 			}
-			scope = append(scope, is.Key)
-			if is.Fields.Type.Subtask {
-				continue
+			if inAt(sp.End) && doneAt(sp.End) && !outside {
+				completedKeys = append(completedKeys, is.Key)
+				if !is.Fields.Type.Subtask {
+					completed += estAt(sp.End)
+				}
 			}
-			estNow := strings.Trim(current("customfield_10002"), "\"")
-			if v, err := strconv.ParseFloat(valueAt(estCh, sp.Start, estNow), 64); err == nil {
-				committed += v
-			}
+		}
+		slices.SortFunc(completedKeys, compareKeys)
+		if !slices.Equal(completedKeys, sp.CompletedKeys) || completed != sp.Completed {
+			t.Errorf("sprint %d completed from JSON %v %v\n truth %v %v", sp.SprintID, completed, completedKeys, sp.Completed, sp.CompletedKeys)
 		}
 		slices.SortFunc(scope, compareKeys)
 		if !slices.Equal(scope, sp.ScopeAtStart) {
@@ -272,6 +289,61 @@ func TestTruthMatchesServedJSON(t *testing.T) {
 		if committed != sp.Committed {
 			t.Errorf("sprint %d committed from JSON %v, truth %v", sp.SprintID, committed, sp.Committed)
 		}
+	}
+	if checked < 3 {
+		t.Fatalf("only %d closed sprints checked", checked)
+	}
+
+	// Cycle and lead times from the served status changes, with categories
+	// from /rest/api/2/status.
+	var sts []struct {
+		ID             string
+		StatusCategory struct{ Key string }
+	}
+	rawGet(t, ModeDC, ts.URL+"/rest/api/2/status", &sts)
+	cat := map[string]string{}
+	for _, s := range sts {
+		cat[s.ID] = s.StatusCategory.Key
+	}
+	truth := map[string]IssueTruth{}
+	for _, it := range tr.IssueTimes {
+		truth[it.Key] = it
+	}
+	matched := 0
+	for _, is := range issues {
+		var started, doneAt time.Time
+		for _, h := range is.Changelog.Histories {
+			at, _ := time.Parse(jiraTime, h.Created)
+			for _, it := range h.Items {
+				if it.Field != "status" {
+					continue
+				}
+				from, _ := it.From.(string)
+				to, _ := it.To.(string)
+				if cat[to] == "indeterminate" && started.IsZero() {
+					started = at
+				}
+				if cat[to] == "done" && cat[from] != "done" {
+					doneAt = at
+				}
+			}
+		}
+		want, ok := truth[is.Key]
+		if cat[is.Fields.Status.ID] != "done" {
+			if ok {
+				t.Errorf("%s is not done in JSON but has truth times", is.Key)
+			}
+			continue
+		}
+		lead := int64(doneAt.Sub(time.Time(is.Fields.Created)) / time.Second)
+		if !ok || want.LeadSeconds != lead || (want.CycleSeconds == nil) != started.IsZero() ||
+			(want.CycleSeconds != nil && *want.CycleSeconds != int64(doneAt.Sub(started)/time.Second)) {
+			t.Errorf("%s: JSON lead %d, truth %+v", is.Key, lead, want)
+		}
+		matched++
+	}
+	if matched < 100 {
+		t.Errorf("only %d done issues compared", matched)
 	}
 }
 

@@ -1,0 +1,50 @@
+package outcomes_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/backlog-health/analyzer/internal/pgtest"
+	"github.com/backlog-health/analyzer/internal/store"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if code == 0 {
+		// Every server, connection and timer a test started must be gone.
+		if err := goleak.Find(goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener")); err != nil {
+			println("goleak:", err.Error())
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// mustOpenStore returns a store on a fresh, migrated database.
+func mustOpenStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, pgtest.NewDatabase(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(ctx, nil); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func countRows(tb testing.TB, s *store.Store) int {
+	tb.Helper()
+	var n int
+	if err := s.DB().GetContext(context.Background(), &n, `SELECT count(*) FROM outcome_values`); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }

@@ -1,0 +1,725 @@
+package report
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/backlog-health/analyzer/internal/metrics"
+)
+
+// SchemaVersion is the version of the JSON report (docs/report-schema.md).
+// It changes only when a key is removed, renamed or changes meaning; adding
+// a key bumps it too, since the schema forbids unknown keys.
+const SchemaVersion = 1
+
+// DefaultDocsBaseURL is where figure links point when Input.DocsBaseURL is
+// empty: the docs/ directory of the project repository.
+const DefaultDocsBaseURL = "https://github.com/backlog-health/analyzer/blob/main/docs/"
+
+// Window sizes of the report.
+const (
+	MaxSprints       = 8  // sprints listed and charted per team
+	PreviousWeeks    = 4  // "previous 4" weeks / sprints compared with this one
+	BaselineWeeks    = 12 // a team's weekly baseline: median of the 12 weeks before this one
+	BaselineSprints  = 6  // a team's sprint baseline: median of the 6 closed sprints before the latest
+	ChartWeeks       = 12 // weeks charted (the report week and the 11 before)
+	MaxAgeingItems   = 5  // oldest in-progress items listed per team
+	outcomeSeriesMax = 26 // weeks of an outcome series kept in the report
+)
+
+// Sentinel errors of Build.
+var (
+	ErrNoClock = errors.New("report: Input.Now is not set")
+)
+
+// Input is everything a report is built from: plain data, loaded by the
+// caller (the store or the demo). Build does no I/O.
+type Input struct {
+	Week     ISOWeek
+	Location *time.Location // report time zone; default UTC
+	Now      time.Time      // when the report is generated; required
+	Teams    []TeamInput
+	Outcomes []OutcomeInput // may be empty: the PM view then says none are configured
+	// DocsBaseURL prefixes every definition link ("…/docs/" → "…/docs/metrics.md#velocity").
+	// Default DefaultDocsBaseURL.
+	DocsBaseURL string
+}
+
+// TeamInput is one board's KPIs as computed by internal/metrics.
+type TeamInput struct {
+	SiteID    string
+	BoardID   int64
+	BoardName string
+	Unit      string // metrics.UnitPoints, UnitHours or UnitIssues
+	Sprints   []metrics.SprintKPI
+	Weeks     []metrics.WeekKPI
+	// Cycles are the per-issue cycle times (metrics.Result.CycleTimes), for
+	// the scatter chart; may be empty.
+	Cycles           []metrics.IssueCycle
+	Forecast         *metrics.Forecast // nil: no forecast shown
+	DataQuality      metrics.DataQuality
+	EstimationField  string
+	EstimationSource string
+}
+
+// OutcomeInput is one PM outcome metric (MRR, activation, NPS, …) with the
+// delivery linked to it. The outcomes feature fills it; the report only
+// shows it.
+type OutcomeInput struct {
+	Name   string // e.g. "MRR"
+	Unit   string // e.g. "EUR", "%", "score"
+	Points []OutcomePoint
+	Linked LinkedDelivery
+	// Flags are outcome-alignment flags, e.g. FlagHighVelocityFlatOutcome.
+	Flags []string
+}
+
+// OutcomePoint is one dated value of an outcome series.
+type OutcomePoint struct {
+	Date  time.Time
+	Value float64
+}
+
+// Outcome flags the report knows how to phrase; others are shown as given.
+const (
+	FlagHighVelocityFlatOutcome = "high-velocity-flat-outcome"
+	FlagOutcomeWorkStarved      = "outcome-work-starved"
+)
+
+// LinkedDelivery is the work linked to an outcome and what of it was
+// delivered in the report week.
+type LinkedDelivery struct {
+	Epics       []string `json:"epics"`
+	Labels      []string `json:"labels"`
+	FixVersions []string `json:"fix_versions"`
+	Components  []string `json:"components"`
+	Issues      int      `json:"issues"`   // linked issues done in the week
+	Points      float64  `json:"points"`   // their estimates (points, hours or issues)
+	Releases    []string `json:"releases"` // linked fix versions released in the week
+}
+
+// Report is the weekly report of one or more teams (JSON: docs/report-schema.md).
+type Report struct {
+	SchemaVersion     int       `json:"schema_version"`
+	DefinitionVersion int       `json:"definition_version"` // metrics.DefinitionVersion
+	Week              string    `json:"week"`               // "2026-W47"
+	WeekStart         string    `json:"week_start"`         // Monday, "2006-01-02"
+	WeekEnd           string    `json:"week_end"`           // Sunday, inclusive
+	TimeZone          string    `json:"time_zone"`
+	GeneratedAt       time.Time `json:"generated_at"`
+	DocsBaseURL       string    `json:"docs_base_url"`
+	Teams             []Team    `json:"teams"`
+	Outcomes          []Outcome `json:"outcomes"`
+
+	week ISOWeek
+	loc  *time.Location
+}
+
+// ISOWeek returns the week of the report.
+func (r *Report) ISOWeek() ISOWeek { return r.week }
+
+// Team is one board's section of the report.
+type Team struct {
+	SiteID           string `json:"site_id"`
+	BoardID          int64  `json:"board_id"`
+	BoardName        string `json:"board_name"`
+	Unit             string `json:"unit"` // what committed_points etc. count: points, hours or issues
+	EstimationField  string `json:"estimation_field"`
+	EstimationSource string `json:"estimation_source"`
+
+	Sprints            []Sprint `json:"sprints"`
+	VelocityAvg3       *float64 `json:"velocity_avg_3"`
+	VelocityAvg7       *float64 `json:"velocity_avg_7"`
+	SayDoAvg7          *float64 `json:"say_do_avg_7"`
+	GoalCompletionRate *float64 `json:"goal_completion_rate"`
+
+	// The report week's flow figures; Partial when the week was not over at generation.
+	WeekData       bool         `json:"week_data"` // false: no weekly KPIs for this week
+	Partial        bool         `json:"partial"`
+	CycleTimeDays  Dist         `json:"cycle_time_days"`
+	LeadTimeDays   Dist         `json:"lead_time_days"`
+	DayUnit        string       `json:"day_unit"` // calendar or working days
+	Throughput     int          `json:"throughput"`
+	WIP            int          `json:"wip"`
+	AgeingWIP      []AgeingItem `json:"ageing_wip"`
+	DefectsFound   int          `json:"defects_found"`
+	EscapedDefects int          `json:"escaped_defects"`
+	EscapeRate     *float64     `json:"escape_rate"`
+	Reopened       int          `json:"reopened"`
+	Backlog        Backlog      `json:"backlog"`
+	CarryOver      *CarryOver   `json:"carry_over"`
+	Forecast       *Forecast    `json:"forecast"`
+	DataQuality    DataQuality  `json:"data_quality"`
+	Health         []HealthRow  `json:"health"`
+	Callouts       []Callout    `json:"callouts"`
+	Weeks          []WeekPoint  `json:"weeks"`       // the charted weeks, oldest first
+	CycleTimes     []CyclePoint `json:"cycle_times"` // issues done in the charted weeks
+}
+
+// Sprint is one sprint's figures. "points" are in the team's Unit.
+type Sprint struct {
+	SprintID        int64    `json:"sprint_id"`
+	Name            string   `json:"name"`
+	State           string   `json:"state"`
+	Partial         bool     `json:"partial"` // still running: figures as of as_of
+	Goal            string   `json:"goal"`
+	StartDate       string   `json:"start_date"`
+	EndDate         string   `json:"end_date"` // completion (or planned end); "" when unknown
+	CommittedPoints float64  `json:"committed_points"`
+	CompletedPoints float64  `json:"completed_points"`
+	AddedPoints     float64  `json:"added_points"`
+	RemovedPoints   float64  `json:"removed_points"`
+	SayDoRatio      *float64 `json:"say_do_ratio"`
+	ScopeChange     *float64 `json:"scope_change"`
+	GoalMet         *bool    `json:"goal_met"`
+	GoalMethod      string   `json:"goal_method"`
+	CarryOverIssues int      `json:"carry_over_issues"`
+	CarryOverPoints float64  `json:"carry_over_points"`
+	EscapedDefects  int      `json:"escaped_defects"`
+	Flags           []string `json:"flags"`
+}
+
+// Dist is a distribution of durations in days; the figures are null when
+// Count is 0.
+type Dist struct {
+	Count int      `json:"count"`
+	P50   *float64 `json:"p50"`
+	P85   *float64 `json:"p85"`
+	P95   *float64 `json:"p95"`
+	Mean  *float64 `json:"mean"`
+}
+
+// AgeingItem is an in-progress item and how long it has been in progress.
+type AgeingItem struct {
+	Key     string  `json:"key"`
+	Type    string  `json:"type"`
+	Status  string  `json:"status"`
+	AgeDays float64 `json:"age_days"`
+}
+
+// Backlog is the backlog health at the week's end.
+type Backlog struct {
+	Items            int      `json:"items"`
+	Unestimated      int      `json:"unestimated"`
+	UnestimatedShare *float64 `json:"unestimated_share"`
+	Ready            int      `json:"ready"`
+	ReadyShare       *float64 `json:"ready_share"`
+	Stale            int      `json:"stale"`
+	DepthSprints     *float64 `json:"depth_sprints"`
+}
+
+// CarryOver is the carry-over into the team's latest sprint.
+type CarryOver struct {
+	SprintID    int64    `json:"sprint_id"`
+	SprintName  string   `json:"sprint_name"`
+	Issues      int      `json:"issues"`
+	Points      float64  `json:"points"`
+	Issues2Plus int      `json:"issues_2plus"` // unfinished in two or more sprints in a row
+	Points2Plus float64  `json:"points_2plus"`
+	Keys        []string `json:"keys"`
+	Keys2Plus   []string `json:"keys_2plus"`
+}
+
+// Forecast is a Monte Carlo forecast from weekly throughput.
+type Forecast struct {
+	Items   int              `json:"items"` // 0: no "when" question asked
+	DoneBy  []ForecastDate   `json:"done_by"`
+	By      string           `json:"by"` // "" : no "how many" question asked
+	AtLeast []ForecastAmount `json:"at_least"`
+	Trials  int              `json:"trials"`
+	Samples int              `json:"samples"` // weeks of throughput drawn from
+}
+
+// ForecastDate: Items are done by Date in Confidence % of trials.
+type ForecastDate struct {
+	Confidence int    `json:"confidence"`
+	Date       string `json:"date"`
+	Weeks      int    `json:"weeks"`
+}
+
+// ForecastAmount: at least Items are done by Forecast.By in Confidence % of trials.
+type ForecastAmount struct {
+	Confidence int `json:"confidence"`
+	Items      int `json:"items"`
+}
+
+// DataQuality says what the figures cannot see.
+type DataQuality struct {
+	UnestimatedInSprint    int      `json:"unestimated_in_sprint"`
+	UnmappedStatusIssues   int      `json:"unmapped_status_issues"`
+	UnmappedStatusIDs      []string `json:"unmapped_status_ids"`
+	ChangelogIncomplete    int      `json:"changelog_incomplete"`
+	MultiBoardIssues       int      `json:"multi_board_issues"`
+	EstimationFieldMissing bool     `json:"estimation_field_missing"`
+	Flags                  []string `json:"flags"`
+	Notes                  []string `json:"notes"` // the same, in plain language
+}
+
+// Comparison periods of a HealthRow.
+const (
+	PeriodWeek   = "week"
+	PeriodSprint = "sprint"
+)
+
+// Trends of a HealthRow (current vs the previous 4).
+const (
+	TrendUp   = "up"
+	TrendDown = "down"
+	TrendFlat = "flat"
+	TrendNA   = "n/a"
+)
+
+// HealthRow compares one figure with the previous 4 periods and the team's baseline.
+type HealthRow struct {
+	Metric     string   `json:"metric"` // key, e.g. "cycle_time_p85"
+	Label      string   `json:"label"`
+	Kind       string   `json:"kind"`   // count, days, ratio or points: how to format
+	Period     string   `json:"period"` // week or sprint
+	Current    *float64 `json:"current"`
+	Previous4  *float64 `json:"previous_4"` // mean of the previous ≤4 periods with a value
+	Previous4N int      `json:"previous_4_n"`
+	Baseline   *float64 `json:"baseline"` // median of the last ≤12 weeks / ≤6 sprints before the current one
+	BaselineN  int      `json:"baseline_n"`
+	Trend      string   `json:"trend"`  // current vs previous_4: up, down, flat, n/a (±10 %)
+	Better     string   `json:"better"` // higher or lower
+	Definition string   `json:"definition"`
+}
+
+// Callout severities.
+const (
+	SeverityWarn = "warn"
+	SeverityGood = "good"
+	SeverityInfo = "info"
+)
+
+// Callout is a plain-language observation generated by a rule.
+type Callout struct {
+	Rule       string `json:"rule"`
+	Severity   string `json:"severity"`
+	Text       string `json:"text"`
+	Definition string `json:"definition"`
+}
+
+// WeekPoint is one charted week.
+type WeekPoint struct {
+	Week           string   `json:"week"` // "2026-W47"
+	WeekStart      string   `json:"week_start"`
+	Partial        bool     `json:"partial"`
+	Throughput     int      `json:"throughput"`
+	WIP            int      `json:"wip"`
+	DefectsFound   int      `json:"defects_found"`
+	EscapedDefects int      `json:"escaped_defects"`
+	CycleP50       *float64 `json:"cycle_p50"`
+	CycleP85       *float64 `json:"cycle_p85"`
+}
+
+// CyclePoint is one finished issue of the scatter chart.
+type CyclePoint struct {
+	Key       string  `json:"key"`
+	Type      string  `json:"type"`
+	Done      string  `json:"done"` // date in the report time zone
+	CycleDays float64 `json:"cycle_days"`
+
+	doneAt time.Time
+}
+
+// Outcome is one PM outcome metric beside the delivery linked to it.
+type Outcome struct {
+	Name       string         `json:"name"`
+	Unit       string         `json:"unit"`
+	Series     []OutcomeValue `json:"series"` // up to 26 weeks up to the week's end, oldest first
+	Latest     *float64       `json:"latest"`
+	Previous   *float64       `json:"previous"` // the last value at least 4 weeks before the latest
+	Change     *float64       `json:"change"`   // latest − previous
+	Trend      string         `json:"trend"`
+	Linked     LinkedDelivery `json:"linked_delivery"`
+	Flags      []string       `json:"flags"`
+	FlagTexts  []string       `json:"flag_texts"`
+	Definition string         `json:"definition"`
+}
+
+// OutcomeValue is one dated value of an outcome series.
+type OutcomeValue struct {
+	Date  string  `json:"date"`
+	Value float64 `json:"value"`
+}
+
+// Build makes the report for in.Week. It is a pure function of its input:
+// the same input gives the same report.
+func Build(in Input) (*Report, error) {
+	if in.Now.IsZero() {
+		return nil, ErrNoClock
+	}
+	if !in.Week.Valid() {
+		return nil, fmt.Errorf("%w: %s", ErrBadWeek, in.Week)
+	}
+	loc := cmp.Or(in.Location, time.UTC)
+	base := cmp.Or(in.DocsBaseURL, DefaultDocsBaseURL)
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	start, end := in.Week.Start(loc), in.Week.End(loc)
+	r := &Report{
+		SchemaVersion:     SchemaVersion,
+		DefinitionVersion: metrics.DefinitionVersion,
+		Week:              in.Week.String(),
+		WeekStart:         start.Format(time.DateOnly),
+		WeekEnd:           end.AddDate(0, 0, -1).Format(time.DateOnly),
+		TimeZone:          loc.String(),
+		GeneratedAt:       in.Now.In(loc),
+		DocsBaseURL:       base,
+		Teams:             []Team{},
+		Outcomes:          []Outcome{},
+		week:              in.Week,
+		loc:               loc,
+	}
+	seen := map[string]bool{}
+	for _, ti := range in.Teams {
+		id := fmt.Sprintf("%s/%d", ti.SiteID, ti.BoardID)
+		if seen[id] {
+			return nil, fmt.Errorf("report: board %d of site %q listed twice", ti.BoardID, ti.SiteID)
+		}
+		seen[id] = true
+		r.Teams = append(r.Teams, buildTeam(ti, in.Week, loc, base))
+	}
+	for _, oi := range in.Outcomes {
+		r.Outcomes = append(r.Outcomes, buildOutcome(oi, end, loc, base))
+	}
+	return r, nil
+}
+
+func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team {
+	end := week.End(loc)
+	t := Team{
+		SiteID:           ti.SiteID,
+		BoardID:          ti.BoardID,
+		BoardName:        ti.BoardName,
+		Unit:             cmp.Or(ti.Unit, metrics.UnitIssues),
+		EstimationField:  ti.EstimationField,
+		EstimationSource: cmp.Or(ti.EstimationSource, "none"),
+		Sprints:          []Sprint{},
+		AgeingWIP:        []AgeingItem{},
+		Weeks:            []WeekPoint{},
+		CycleTimes:       []CyclePoint{},
+		DayUnit:          "calendar",
+	}
+
+	// Sprints: closed by the week's end, plus the one still running.
+	var ks []metrics.SprintKPI
+	for _, k := range ti.Sprints {
+		if !k.StartDate.Before(end) {
+			continue
+		}
+		if !k.Partial {
+			if c := sprintEnd(k); c == nil || !c.Before(end) {
+				continue // closed after the report week: a later report's
+			}
+		}
+		ks = append(ks, k)
+	}
+	slices.SortStableFunc(ks, func(a, b metrics.SprintKPI) int { return a.StartDate.Compare(b.StartDate) })
+	var closed []metrics.SprintKPI
+	for _, k := range ks {
+		if !k.Partial {
+			closed = append(closed, k)
+		}
+	}
+	for _, k := range ks[max(0, len(ks)-MaxSprints):] {
+		t.Sprints = append(t.Sprints, sprintOf(k, loc))
+	}
+	if n := len(closed); n > 0 {
+		last := closed[n-1]
+		t.VelocityAvg3, t.VelocityAvg7 = last.VelocityAvg3, last.VelocityAvg7
+		window := closed[max(0, n-7):]
+		var sd []float64
+		met, decided := 0, 0
+		for _, k := range window {
+			if k.SayDo != nil {
+				sd = append(sd, *k.SayDo)
+			}
+			if k.GoalMet != nil {
+				decided++
+				if *k.GoalMet {
+					met++
+				}
+			}
+		}
+		t.SayDoAvg7 = mean(sd)
+		if decided > 0 {
+			t.GoalCompletionRate = ptr(float64(met) / float64(decided))
+		}
+	}
+	if n := len(ks); n > 0 {
+		k := ks[n-1]
+		t.CarryOver = &CarryOver{
+			SprintID: k.SprintID, SprintName: k.Name,
+			Issues: len(k.CarryOverKeys), Points: k.CarryOver,
+			Issues2Plus: len(k.CarryOver2PlusKeys), Points2Plus: k.CarryOver2Plus,
+			Keys: nonNil(k.CarryOverKeys), Keys2Plus: nonNil(k.CarryOver2PlusKeys),
+		}
+	}
+
+	// Weeks, by ISO week.
+	byWeek := map[ISOWeek]metrics.WeekKPI{}
+	for _, w := range ti.Weeks {
+		byWeek[ISOWeek{Year: w.ISOYear, Week: w.ISOWeek}] = w
+	}
+	if w, ok := byWeek[week]; ok {
+		t.WeekData = true
+		t.Partial = w.Partial
+		t.CycleTimeDays, t.LeadTimeDays = distOf(w.CycleTime), distOf(w.LeadTime)
+		t.DayUnit = cmp.Or(w.DayUnit, "calendar")
+		t.Throughput, t.WIP = w.Throughput, w.WIP
+		for _, a := range w.AgeingWIP[:min(len(w.AgeingWIP), MaxAgeingItems)] {
+			t.AgeingWIP = append(t.AgeingWIP, AgeingItem{Key: a.Key, Type: a.Type, Status: a.Status, AgeDays: round1(a.AgeDays)})
+		}
+		t.DefectsFound, t.EscapedDefects, t.EscapeRate = w.DefectsFound, w.EscapedDefects, w.EscapeRate
+		t.Reopened = w.Reopened
+		b := w.Backlog
+		t.Backlog = Backlog{Items: b.Items, Unestimated: b.Unestimated, UnestimatedShare: b.UnestimatedShare,
+			Ready: b.Ready, ReadyShare: b.ReadyShare, Stale: b.Stale, DepthSprints: b.DepthSprints}
+	}
+	for i := ChartWeeks - 1; i >= 0; i-- {
+		wk := week.Add(-i)
+		w, ok := byWeek[wk]
+		p := WeekPoint{Week: wk.String(), WeekStart: wk.Start(loc).Format(time.DateOnly)}
+		if ok {
+			p.Partial, p.Throughput, p.WIP = w.Partial, w.Throughput, w.WIP
+			p.DefectsFound, p.EscapedDefects = w.DefectsFound, w.EscapedDefects
+			if w.CycleTime.Count > 0 {
+				p.CycleP50, p.CycleP85 = ptr(w.CycleTime.P50), ptr(w.CycleTime.P85)
+			}
+		} else if len(ti.Weeks) > 0 && wk.Start(loc).Before(ti.Weeks[0].WeekStart) {
+			continue // before the team's first week: not charted
+		}
+		t.Weeks = append(t.Weeks, p)
+	}
+	chartFrom := week.Add(-(ChartWeeks - 1)).Start(loc)
+	for _, c := range ti.Cycles {
+		if c.CycleDays == nil || c.Done.Before(chartFrom) || !c.Done.Before(end) {
+			continue
+		}
+		t.CycleTimes = append(t.CycleTimes, CyclePoint{Key: c.Key, Type: c.Type,
+			Done: c.Done.In(loc).Format(time.DateOnly), CycleDays: round1(*c.CycleDays), doneAt: c.Done})
+	}
+	slices.SortStableFunc(t.CycleTimes, func(a, b CyclePoint) int {
+		return cmp.Or(a.doneAt.Compare(b.doneAt), strings.Compare(a.Key, b.Key))
+	})
+
+	if ti.Forecast != nil {
+		t.Forecast = forecastOf(*ti.Forecast, loc)
+	}
+	t.DataQuality = qualityOf(ti.DataQuality, t.Unit)
+	f := factsOf(week, byWeek, closed, t.Unit)
+	f.carryOver = t.CarryOver
+	t.Health = healthRows(f, base)
+	t.Callouts = callouts(f, base)
+	return t
+}
+
+func sprintEnd(k metrics.SprintKPI) *time.Time {
+	if k.CompleteDate != nil {
+		return k.CompleteDate
+	}
+	return k.EndDate
+}
+
+func sprintOf(k metrics.SprintKPI, loc *time.Location) Sprint {
+	s := Sprint{
+		SprintID: k.SprintID, Name: k.Name, State: k.State, Partial: k.Partial, Goal: k.Goal,
+		StartDate:       k.StartDate.In(loc).Format(time.DateOnly),
+		CommittedPoints: k.Committed, CompletedPoints: k.Completed,
+		AddedPoints: k.Added, RemovedPoints: k.Removed,
+		SayDoRatio: k.SayDo, ScopeChange: k.ScopeChange, GoalMet: k.GoalMet, GoalMethod: k.GoalMethod,
+		CarryOverIssues: len(k.CarryOverKeys), CarryOverPoints: k.CarryOver,
+		EscapedDefects: k.EscapedDefects, Flags: nonNil(k.Flags),
+	}
+	if e := sprintEnd(k); e != nil {
+		s.EndDate = e.In(loc).Format(time.DateOnly)
+	}
+	return s
+}
+
+func distOf(d metrics.Distribution) Dist {
+	if d.Count == 0 {
+		return Dist{}
+	}
+	return Dist{Count: d.Count, P50: ptr(round1(d.P50)), P85: ptr(round1(d.P85)), P95: ptr(round1(d.P95)), Mean: ptr(round1(d.Mean))}
+}
+
+func forecastOf(f metrics.Forecast, loc *time.Location) *Forecast {
+	out := &Forecast{Items: f.Items, Trials: f.Trials, Samples: f.Samples, DoneBy: []ForecastDate{}, AtLeast: []ForecastAmount{}}
+	for _, c := range metrics.Confidences {
+		if d, ok := f.DoneBy[c]; ok {
+			out.DoneBy = append(out.DoneBy, ForecastDate{Confidence: c, Date: d.In(loc).Format(time.DateOnly), Weeks: f.WeeksNeeded[c]})
+		}
+		if n, ok := f.AtLeast[c]; ok {
+			out.AtLeast = append(out.AtLeast, ForecastAmount{Confidence: c, Items: n})
+		}
+	}
+	if !f.By.IsZero() {
+		out.By = f.By.In(loc).Format(time.DateOnly)
+	}
+	return out
+}
+
+func qualityOf(q metrics.DataQuality, unit string) DataQuality {
+	d := DataQuality{
+		UnestimatedInSprint: q.UnestimatedInSprint, UnmappedStatusIssues: q.UnmappedStatusIssues,
+		UnmappedStatusIDs: nonNil(q.UnmappedStatusIDs), ChangelogIncomplete: q.ChangelogIncomplete,
+		MultiBoardIssues: q.MultiBoardIssues, EstimationFieldMissing: q.EstimationFieldMissing,
+		Flags: nonNil(q.Flags), Notes: []string{},
+	}
+	note := func(format string, a ...any) { d.Notes = append(d.Notes, fmt.Sprintf(format, a...)) }
+	if q.EstimationFieldMissing {
+		note("No estimation field is known for this board: sprint figures count issues, not points.")
+	} else if unit == metrics.UnitIssues {
+		note("The board estimates by issue count: sprint figures count issues.")
+	}
+	if q.UnestimatedInSprint > 0 {
+		note("%s entered a sprint without an estimate and %s 0 in velocity and say/do.", plural(q.UnestimatedInSprint, "issue", "issues"), verb(q.UnestimatedInSprint, "counts", "count"))
+	}
+	if q.UnmappedStatusIssues > 0 {
+		note("%s %s in statuses mapped to no board column (%s) and never %s as done.",
+			plural(q.UnmappedStatusIssues, "issue", "issues"), verb(q.UnmappedStatusIssues, "sits", "sit"),
+			strings.Join(q.UnmappedStatusIDs, ", "), verb(q.UnmappedStatusIssues, "counts", "count"))
+	}
+	if q.ChangelogIncomplete > 0 {
+		note("%s a truncated changelog: cycle time leaves %s out.", plural(q.ChangelogIncomplete, "issue has", "issues have"), verb(q.ChangelogIncomplete, "it", "them"))
+	}
+	if q.MultiBoardIssues > 0 {
+		note("%s also on another board and %s on both.", plural(q.MultiBoardIssues, "issue shows", "issues show"), verb(q.MultiBoardIssues, "counts", "count"))
+	}
+	return d
+}
+
+func buildOutcome(oi OutcomeInput, end time.Time, loc *time.Location, base string) Outcome {
+	o := Outcome{
+		Name: oi.Name, Unit: oi.Unit, Series: []OutcomeValue{}, Trend: TrendNA,
+		Linked: oi.Linked, Flags: nonNil(oi.Flags), FlagTexts: []string{},
+		Definition: link(base, "outcomes"),
+	}
+	o.Linked.Epics, o.Linked.Labels = nonNil(o.Linked.Epics), nonNil(o.Linked.Labels)
+	o.Linked.FixVersions, o.Linked.Components = nonNil(o.Linked.FixVersions), nonNil(o.Linked.Components)
+	o.Linked.Releases = nonNil(o.Linked.Releases)
+	from := end.AddDate(0, 0, -7*outcomeSeriesMax)
+	pts := slices.Clone(oi.Points)
+	slices.SortStableFunc(pts, func(a, b OutcomePoint) int { return a.Date.Compare(b.Date) })
+	var kept []OutcomePoint
+	for _, p := range pts {
+		if !p.Date.Before(from) && p.Date.Before(end) {
+			kept = append(kept, p)
+			o.Series = append(o.Series, OutcomeValue{Date: p.Date.In(loc).Format(time.DateOnly), Value: p.Value})
+		}
+	}
+	if n := len(kept); n > 0 {
+		last := kept[n-1]
+		o.Latest = ptr(last.Value)
+		cut := last.Date.AddDate(0, 0, -7*PreviousWeeks)
+		for i := n - 2; i >= 0; i-- {
+			if !kept[i].Date.After(cut) {
+				o.Previous = ptr(kept[i].Value)
+				o.Change = ptr(last.Value - kept[i].Value)
+				o.Trend = trendWithin(last.Value, kept[i].Value, outcomeTrendTolerance)
+				break
+			}
+		}
+	}
+	for _, f := range o.Flags {
+		switch f {
+		case FlagHighVelocityFlatOutcome:
+			o.FlagTexts = append(o.FlagTexts, "High velocity on linked work, flat outcome: the delivered work has not (yet) moved this metric.")
+		case FlagOutcomeWorkStarved:
+			o.FlagTexts = append(o.FlagTexts, "Outcome work starved: little of the delivered work is linked to this outcome.")
+		default:
+			o.FlagTexts = append(o.FlagTexts, f)
+		}
+	}
+	return o
+}
+
+// outcomeTrendTolerance: an outcome moving less than 1 % in 4 weeks is flat
+// (business metrics move slowly; 5 % of MRR in a month is a real change).
+const outcomeTrendTolerance = 0.01
+
+// trend compares cur with ref: up or down beyond ±10 % of |ref| (or by any
+// amount when ref is 0), flat otherwise.
+func trend(cur, ref float64) string { return trendWithin(cur, ref, 0.1) }
+
+func trendWithin(cur, ref, tolerance float64) string {
+	d := cur - ref
+	tol := tolerance * abs(ref)
+	switch {
+	case d > tol && d != 0:
+		return TrendUp
+	case d < -tol && d != 0:
+		return TrendDown
+	}
+	return TrendFlat
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func mean(xs []float64) *float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return ptr(s / float64(len(xs)))
+}
+
+func median(xs []float64) *float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return ptr(s[n/2])
+	}
+	return ptr((s[n/2-1] + s[n/2]) / 2)
+}
+
+func round1(x float64) float64 {
+	if x < 0 {
+		return -round1(-x)
+	}
+	return float64(int64(x*10+0.5)) / 10
+}
+
+// verb picks the singular or plural form for n.
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

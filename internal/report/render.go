@@ -1,0 +1,166 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"strings"
+	texttemplate "text/template"
+	"time"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// funcs are shared by both templates. html/template escapes their string
+// results in context; text/template (Markdown) relies on md for text that
+// comes from Jira.
+var funcs = map[string]any{
+	"stamp":  func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") },
+	"pct":    optPct,
+	"days":   optDays,
+	"num":    optNum,
+	"qty":    fmtNum,
+	"num1":   fmtNum,
+	"days1":  fmtDays,
+	"kind":   fmtKind,
+	"goal":   fmtGoal,
+	"arrow":  trendArrow,
+	"icon":   severityIcon,
+	"join":   func(s []string) string { return strings.Join(s, ", ") },
+	"signed": signed,
+	"md":     mdEscape,
+	"goalCell": func(met *bool, goal string) string {
+		if goal == "" {
+			return fmtGoal(met)
+		}
+		if met == nil {
+			return goal
+		}
+		return fmtGoal(met) + ": " + goal
+	},
+	"unitNote": func(unit string) string {
+		if unit == "issues" {
+			return "Sprint figures count issues: the board has no story-point estimates."
+		}
+		return "Sprint figures are in " + unit + "."
+	},
+	// Charts (HTML only; they return trusted SVG).
+	"velocityChart": VelocityChart,
+	"cycleChart":    CycleScatter,
+	"flowChart":     FlowChart,
+	"defectsChart":  DefectsChart,
+	"sparkline":     Sparkline,
+}
+
+// The templates are parsed once, at package initialisation: a broken
+// template fails every test and the binary's start, never a Monday report.
+var (
+	mdTemplate = texttemplate.Must(texttemplate.New("report.md.tmpl").Funcs(funcs).
+			Option("missingkey=error").ParseFS(templateFS, "templates/report.md.tmpl"))
+	htmlTemplate = htmltemplate.Must(htmltemplate.New("report.html.tmpl").Funcs(funcs).
+			Option("missingkey=error").ParseFS(templateFS, "templates/report.html.tmpl"))
+)
+
+// RenderMarkdown writes the report as GitHub-flavoured Markdown.
+func RenderMarkdown(w io.Writer, r *Report) error {
+	return render(w, r, "markdown", mdTemplate.Execute)
+}
+
+// RenderHTML writes the report as one self-contained HTML page: inline CSS
+// and SVG charts, no scripts, no external assets.
+func RenderHTML(w io.Writer, r *Report) error {
+	return render(w, r, "html", htmlTemplate.Execute)
+}
+
+func render(w io.Writer, r *Report, what string, exec func(io.Writer, any) error) error {
+	if r == nil {
+		return fmt.Errorf("report: render %s: nil report", what)
+	}
+	// Render to memory first so that a template error never leaves half a
+	// report in w.
+	var buf bytes.Buffer
+	if err := exec(&buf, r); err != nil {
+		return fmt.Errorf("report: render %s: %w", what, err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write %s: %w", what, err)
+	}
+	return nil
+}
+
+// RenderJSON writes the report as indented JSON. Keys come in the order of
+// the struct fields, so the output is stable byte for byte.
+func RenderJSON(w io.Writer, r *Report) error {
+	if r == nil {
+		return fmt.Errorf("report: render json: nil report")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("report: render json: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write json: %w", err)
+	}
+	return nil
+}
+
+// Rendered holds a report and its three renderings, ready to deliver.
+type Rendered struct {
+	Report   *Report
+	Markdown []byte
+	HTML     []byte
+	JSON     []byte
+}
+
+// Render renders r in every format.
+func Render(r *Report) (*Rendered, error) {
+	var md, h, j bytes.Buffer
+	if err := RenderMarkdown(&md, r); err != nil {
+		return nil, err
+	}
+	if err := RenderHTML(&h, r); err != nil {
+		return nil, err
+	}
+	if err := RenderJSON(&j, r); err != nil {
+		return nil, err
+	}
+	return &Rendered{Report: r, Markdown: md.Bytes(), HTML: h.Bytes(), JSON: j.Bytes()}, nil
+}
+
+func severityIcon(s string) string {
+	switch s {
+	case SeverityWarn:
+		return "⚠"
+	case SeverityGood:
+		return "✓"
+	}
+	return "ℹ"
+}
+
+func signed(p *float64) string {
+	if p == nil {
+		return NA
+	}
+	if *p > 0 {
+		return "+" + fmtNum(*p)
+	}
+	if *p < 0 {
+		return "−" + fmtNum(-*p)
+	}
+	return "0"
+}
+
+var mdReplacer = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "`", "\\`",
+	"\r\n", " ", "\n", " ", "\r", " ",
+)
+
+// mdEscape makes Jira text safe inside Markdown (and table cells).
+func mdEscape(s string) string { return mdReplacer.Replace(s) }

@@ -1,0 +1,225 @@
+package sync_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/backlog-health/analyzer/internal/jira"
+	"github.com/backlog-health/analyzer/internal/jira/jirasim"
+	"github.com/backlog-health/analyzer/internal/store"
+	"github.com/backlog-health/analyzer/internal/sync"
+)
+
+// checksum fingerprints everything a sync writes, leaving out the columns
+// that record when it was written (synced_at, seen_at, updated_at).
+func checksum(t *testing.T, st *store.Store) map[string]string {
+	t.Helper()
+	queries := map[string]string{
+		"boards":          `SELECT site_id, board_id, name, board_type, project_key, columns::text, estimation_field, estimation_source FROM boards`,
+		"sprints":         `SELECT * FROM sprints`,
+		"statuses":        `SELECT * FROM statuses`,
+		"issues":          `SELECT site_id, issue_id, issue_key, summary, issue_type, status_id, estimate, labels, sprint_ids, created_at, updated_at, resolved_at, changelog_complete, raw::text FROM issues`,
+		"changelog_items": `SELECT * FROM changelog_items`,
+		"sprint_events":   `SELECT * FROM sprint_events`,
+		"board_issues":    `SELECT site_id, board_id, issue_id, removed_at IS NULL FROM board_issues`,
+	}
+	out := map[string]string{}
+	for table, q := range queries {
+		var sum string
+		if err := st.DB().GetContext(context.Background(), &sum, `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM (`+q+`) t`); err != nil {
+			t.Fatal(err)
+		}
+		out[table] = sum
+	}
+	return out
+}
+
+// cancelAfter wraps the client and cancels the run's context once `pages`
+// issue pages have been served: a worker killed mid-sync.
+type cancelAfter struct {
+	*jira.Client
+	pages  int32
+	served atomic.Int32
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) BoardIssuesPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, cur jira.Cursor) (*jira.SearchPage, error) {
+	pg, err := c.Client.BoardIssuesPage(ctx, boardID, jql, opts, cur)
+	if c.served.Add(1) == c.pages {
+		c.cancel()
+	}
+	return pg, err
+}
+
+// A sync killed at a random page and run again ends in exactly the state of
+// a clean run: no duplicates, no gaps.
+func TestKillAndResume(t *testing.T) {
+	site := newSim(t, jirasim.Config{Issues: 900, Teams: 3, Seed: 11})
+	cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 50}
+
+	clean := openStore(t)
+	if _, err := sync.New(clean, site.client(t, ""), cfg).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := checksum(t, clean)
+
+	seed := uint64(time.Now().UnixNano())
+	// 900 issues in pages of 50 over 3 boards: 18+ issue pages in all.
+	killAt := int32(1 + rand.New(rand.NewPCG(seed, 1)).IntN(17))
+	t.Logf("killing the sync after issue page %d (seed %d)", killAt, seed)
+
+	st := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	src := &cancelAfter{Client: site.client(t, ""), pages: killAt, cancel: cancel}
+	if _, err := sync.New(st, src, cfg).Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed run: err = %v, want context.Canceled", err)
+	}
+	var withCheckpoint int
+	_ = st.DB().GetContext(context.Background(), &withCheckpoint, `SELECT count(*) FROM sync_state WHERE checkpoint IS NOT NULL`)
+	if withCheckpoint != 1 {
+		t.Fatalf("%d boards hold a checkpoint after the kill, want 1", withCheckpoint)
+	}
+	res, err := sync.New(st, site.client(t, ""), cfg).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := checksum(t, st)
+	for table := range want {
+		if got[table] != want[table] {
+			t.Errorf("%s: resumed %s, clean %s", table, got[table], want[table])
+		}
+	}
+	if res.Issues >= 900 {
+		t.Errorf("the resumed run fetched %d issues: it started over instead of resuming", res.Issues)
+	}
+}
+
+// Incremental: after 10 issues change in Jira, the next run fetches those
+// (and nothing that did not change), in at most 5 requests per board.
+func TestIncremental(t *testing.T) {
+	ctx := context.Background()
+	// The site's present is an hour ago, so nothing generated falls inside
+	// the next run's overlap window: only touched issues are newer.
+	site := newSim(t, jirasim.Config{Issues: 600, Teams: 3, Seed: 5, Now: time.Now().Add(-time.Hour)})
+	st := openStore(t)
+	runSync(t, st, site, sync.Config{})
+
+	// No change: 3 boards × (configuration + sprints + one empty issue page)
+	// plus myself, statuses, fields, boards = 13 requests.
+	site.sim.ResetStats()
+	res := runSync(t, st, site, sync.Config{})
+	if res.Issues != 0 || site.sim.Stats().Total != 13 {
+		t.Fatalf("no-change run fetched %d issues in %d requests, want 0 in 13", res.Issues, site.sim.Stats().Total)
+	}
+
+	touched := site.sim.Touch(10, time.Now())
+	site.sim.ResetStats()
+	res = runSync(t, st, site, sync.Config{})
+	if res.Issues != 10 {
+		t.Fatalf("incremental run fetched %d issues, want the 10 touched", res.Issues)
+	}
+	var refreshed []string
+	if err := st.DB().SelectContext(ctx, &refreshed, `SELECT issue_key FROM issues WHERE updated_at > now() - interval '5 minutes' ORDER BY issue_key`); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(touched)
+	if !slices.Equal(refreshed, touched) {
+		t.Fatalf("stored as recently updated: %v, touched: %v", refreshed, touched)
+	}
+	if got := site.sim.Stats().Total; got > 4+3*5 {
+		t.Fatalf("incremental run made %d requests, want at most 5 per board plus 4 per site", got)
+	}
+}
+
+// Throttling and unavailability: the sync completes, honouring Retry-After
+// or X-RateLimit-Reset, with a bounded number of requests.
+func TestRateLimitStormAnd503(t *testing.T) {
+	for _, header := range []string{jirasim.HeaderRetryAfter, jirasim.HeaderRateLimitReset} {
+		t.Run(header, func(t *testing.T) {
+			site := newSim(t, jirasim.Config{Issues: 300, Teams: 2, Seed: 3,
+				Faults: jirasim.Faults{RateLimitPerSecond: 8, RateLimitHeader: header, Fail503Every: 7, MalformedFraction: 0.05}})
+			st := openStore(t)
+			c, err := jira.New(context.Background(), jira.Config{BaseURL: site.srv.URL, SiteID: "sim",
+				Email: "sim@example.com", Token: "sim-token", Flavor: "cloud", MaxRetries: 10,
+				BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := sync.New(st, c, sync.Config{SiteID: "sim", BaseURL: site.srv.URL}).Run(context.Background())
+			if err != nil {
+				t.Fatalf("sync under faults: %v", err)
+			}
+			stats := site.sim.Stats()
+			if res.Issues != 300 || stats.RateLimited == 0 || stats.Unavailable == 0 || res.Retries == 0 {
+				t.Fatalf("issues %d, 429s %d, 503s %d, retries %d: the storm did not happen or the sync lost issues", res.Issues, stats.RateLimited, stats.Unavailable, res.Retries)
+			}
+			// A clean run of this site takes 2 × (config + sprints + 3 pages) + 4
+			// + 1 changelog ≈ 15 requests; retries may at most triple that.
+			if stats.Total > 60 {
+				t.Fatalf("%d requests for a ~15-request sync: retries are not bounded", stats.Total)
+			}
+		})
+	}
+}
+
+// Two workers never sync the same board at once: the second skips it.
+func TestBoardLock(t *testing.T) {
+	ctx := context.Background()
+	site := newSim(t, jirasim.Config{Issues: 120, Teams: 2})
+	st := openStore(t)
+	boards, err := site.client(t, "").Boards(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, ok, err := st.BoardLockTry(ctx, "sim", boards[0].ID)
+	if err != nil || !ok {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	res := runSync(t, st, site, sync.Config{})
+	release()
+	if res.BoardsLocked != 1 || res.Boards != 1 {
+		t.Fatalf("boards synced %d, locked %d; want 1 and 1", res.Boards, res.BoardsLocked)
+	}
+	if n := count(t, st, `SELECT count(*) FROM board_issues WHERE board_id = $1`, boards[0].ID); n != 0 {
+		t.Fatalf("locked board got %d issues", n)
+	}
+}
+
+// corruptOne wraps the client and breaks one issue of the first page.
+type corruptOne struct {
+	*jira.Client
+	done atomic.Bool
+}
+
+func (c *corruptOne) BoardIssuesPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, cur jira.Cursor) (*jira.SearchPage, error) {
+	pg, err := c.Client.BoardIssuesPage(ctx, boardID, jql, opts, cur)
+	if err == nil && len(pg.Issues) > 0 && c.done.CompareAndSwap(false, true) {
+		var v map[string]any
+		_ = json.Unmarshal(pg.Issues[0], &v)
+		delete(v, "id")
+		v["key"] = 42 // a key that is not a string
+		pg.Issues[0], _ = json.Marshal(v)
+	}
+	return pg, err
+}
+
+// A malformed issue is logged and skipped; the rest of its page is kept and
+// the run ends with an error counting the skipped issues.
+func TestMalformedIssueSkipped(t *testing.T) {
+	site := newSim(t, jirasim.Config{Issues: 120, Teams: 2, Seed: 9})
+	st := openStore(t)
+	res, err := sync.New(st, &corruptOne{Client: site.client(t, "")}, sync.Config{SiteID: "sim", BaseURL: site.srv.URL}).Run(context.Background())
+	if !errors.Is(err, sync.ErrSkippedIssues) || len(res.Skipped) != 1 {
+		t.Fatalf("err %v, skipped %v; want ErrSkippedIssues with 1", err, res.Skipped)
+	}
+	if n := count(t, st, `SELECT count(*) FROM issues`); n != 119 {
+		t.Fatalf("%d issues stored, want 119 (120 less the broken one)", n)
+	}
+}
