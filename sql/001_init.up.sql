@@ -100,6 +100,12 @@ CREATE TABLE board_issues (
 );
 
 -- One row per item of a changelog history; (history_id, seq) is Jira's identity.
+--
+-- No foreign key to issues, on purpose: the sync writes an issue and its
+-- changelog in the same transaction, and a per-row RI check made a fresh
+-- database's first full sync quadratic (the check's cached plan is made while
+-- issues is empty, so it scans the table: 100,000 issues took 11 minutes
+-- instead of 28 seconds). The same holds for sprint_events.
 CREATE TABLE changelog_items (
     site_id     text NOT NULL,
     issue_id    bigint NOT NULL,
@@ -113,8 +119,7 @@ CREATE TABLE changelog_items (
     from_string text NOT NULL DEFAULT '',
     to_value    text NOT NULL DEFAULT '',
     to_string   text NOT NULL DEFAULT '',
-    PRIMARY KEY (site_id, issue_id, history_id, seq),
-    FOREIGN KEY (site_id, issue_id) REFERENCES issues ON DELETE CASCADE
+    PRIMARY KEY (site_id, issue_id, history_id, seq)
 );
 CREATE INDEX changelog_items_field_idx ON changelog_items (site_id, field, changed_at);
 
@@ -125,8 +130,7 @@ CREATE TABLE sprint_events (
     sprint_id  bigint NOT NULL,
     changed_at timestamptz NOT NULL,
     added      boolean NOT NULL,
-    PRIMARY KEY (site_id, issue_id, sprint_id, changed_at, added),
-    FOREIGN KEY (site_id, issue_id) REFERENCES issues ON DELETE CASCADE
+    PRIMARY KEY (site_id, issue_id, sprint_id, changed_at, added)
 );
 CREATE INDEX sprint_events_sprint_idx ON sprint_events (site_id, sprint_id);
 
