@@ -59,8 +59,8 @@ func runCompute(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	res, err := compute.RunOnce(ctx, s, computeConfig(m))
-	fmt.Fprintf(m.Stdout, "computed %d board(s) over %d issue(s): %d sprint and %d week snapshot(s) in %.1fs\n",
-		res.Boards, res.Issues, res.SprintSnapshots, res.WeekSnapshots, res.Duration.Seconds())
+	fmt.Fprintf(m.Stdout, "computed %d board(s) over %d issue(s): %d sprint and %d week snapshot(s) in %.1fs (load %.1fs, compute %.1fs, write %.1fs)\n",
+		res.Boards, res.Issues, res.SprintSnapshots, res.WeekSnapshots, res.Duration.Seconds(), res.Load.Seconds(), res.Compute.Seconds(), res.Write.Seconds())
 	for _, w := range res.Warnings {
 		fmt.Fprintln(m.Stdout, "warning:", w)
 	}

@@ -40,12 +40,26 @@ type BoardRef struct {
 type Result struct {
 	Boards, SprintSnapshots, WeekSnapshots, Issues int
 	Duration                                       time.Duration
+	// Load, Compute and Write split Duration by phase.
+	Load, Compute, Write time.Duration
 	// Warnings are data-quality notes worth a log line (e.g. no estimation field).
 	Warnings []string
 }
 
-// Load reads everything metrics.Compute needs for one board.
-func Load(ctx context.Context, st *store.Store, siteID string, boardID int64) (metrics.BoardData, error) {
+// Load reads everything metrics.Compute needs for one board. withRaw loads
+// each issue's Jira JSON too (only an escape rule on custom field values
+// reads it).
+func Load(ctx context.Context, st *store.Store, siteID string, boardID int64, withRaw bool) (metrics.BoardData, error) {
+	multi, err := st.IssueIDsOnSeveralBoards(ctx, siteID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	return load(ctx, st, siteID, boardID, withRaw, multi)
+}
+
+// load is Load with the site-wide set of issues on several boards given
+// (it is the same for every board of a site: RunOnce reads it once).
+func load(ctx context.Context, st *store.Store, siteID string, boardID int64, withRaw bool, multi map[int64]bool) (metrics.BoardData, error) {
 	b, err := st.BoardGet(ctx, siteID, boardID)
 	if err != nil {
 		return metrics.BoardData{}, err
@@ -58,7 +72,7 @@ func Load(ctx context.Context, st *store.Store, siteID string, boardID int64) (m
 	if err != nil {
 		return metrics.BoardData{}, err
 	}
-	issues, err := st.IssueListByBoard(ctx, siteID, boardID)
+	issues, err := st.IssueListByBoard(ctx, siteID, boardID, withRaw)
 	if err != nil {
 		return metrics.BoardData{}, err
 	}
@@ -67,10 +81,6 @@ func Load(ctx context.Context, st *store.Store, siteID string, boardID int64) (m
 		return metrics.BoardData{}, err
 	}
 	events, err := st.SprintEventListByBoard(ctx, siteID, boardID)
-	if err != nil {
-		return metrics.BoardData{}, err
-	}
-	multi, err := st.IssueIDsOnSeveralBoards(ctx, siteID)
 	if err != nil {
 		return metrics.BoardData{}, err
 	}
@@ -108,12 +118,20 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 	}
 	var res Result
 	var firstErr error
+	multi := map[string]map[int64]bool{}
 	for _, ref := range refs {
+		if _, ok := multi[ref.SiteID]; !ok {
+			m, err := st.IssueIDsOnSeveralBoards(ctx, ref.SiteID)
+			if err != nil {
+				return res, err
+			}
+			multi[ref.SiteID] = m
+		}
 		opt, ok := cfg.SiteOptions[ref.SiteID]
 		if !ok {
 			opt = cfg.Options
 		}
-		n, err := computeBoard(ctx, st, ref, opt, now(), log, &res)
+		n, err := computeBoard(ctx, st, ref, opt, multi[ref.SiteID], now(), log, &res)
 		if err != nil {
 			log.Error("compute failed", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID), slog.Any("error", err))
 			if firstErr == nil {
@@ -128,16 +146,20 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 	return res, firstErr
 }
 
-func computeBoard(ctx context.Context, st *store.Store, ref BoardRef, opt metrics.Options, now time.Time, log *slog.Logger, res *Result) (int, error) {
-	data, err := Load(ctx, st, ref.SiteID, ref.BoardID)
+func computeBoard(ctx context.Context, st *store.Store, ref BoardRef, opt metrics.Options, multi map[int64]bool, now time.Time, log *slog.Logger, res *Result) (int, error) {
+	t0 := time.Now()
+	data, err := load(ctx, st, ref.SiteID, ref.BoardID, len(opt.EscapeRule.FieldValues) > 0, multi)
 	if err != nil {
 		return 0, err
 	}
+	t1 := time.Now()
 	opt.Now = now
 	r, err := metrics.Compute(data, opt)
 	if err != nil {
 		return 0, fmt.Errorf("compute: board %d: %w", ref.BoardID, err)
 	}
+	t2 := time.Now()
+	defer func() { res.Load, res.Compute, res.Write = res.Load+t1.Sub(t0), res.Compute+t2.Sub(t1), res.Write+time.Since(t2) }()
 	sprints := make([]store.KPISnapshot, 0, len(r.Sprints))
 	for _, s := range r.Sprints {
 		b, err := json.Marshal(s)

@@ -59,7 +59,7 @@ func TestAgainstSimulatorTruth(t *testing.T) {
 			sprintsCompared, cyclesCompared := 0, 0
 			var allCycles []float64
 			for _, bt := range truth.Boards {
-				data, err := compute.Load(ctx, st, "sim", bt.BoardID)
+				data, err := compute.Load(ctx, st, "sim", bt.BoardID, false)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	analyzer "github.com/backlog-health/analyzer"
@@ -260,10 +261,15 @@ func (s *Store) IssueGetByKey(ctx context.Context, siteID, key string) (analyzer
 }
 
 // IssueListByBoard returns the issues currently on a board (removed ones
-// excluded), ordered by id.
-func (s *Store) IssueListByBoard(ctx context.Context, siteID string, boardID int64) ([]analyzer.Issue, error) {
+// excluded), ordered by id. The raw Jira JSON is left out unless withRaw:
+// it is most of the row and few computations need it.
+func (s *Store) IssueListByBoard(ctx context.Context, siteID string, boardID int64, withRaw bool) ([]analyzer.Issue, error) {
+	cols := prefixed("i.", issueColumns)
+	if !withRaw {
+		cols = strings.Replace(cols, "i.raw", "'{}'::jsonb AS raw", 1)
+	}
 	var rows []issueRow
-	err := s.db.SelectContext(ctx, &rows, `SELECT `+prefixed("i.", issueColumns)+`
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+cols+`
 		FROM issues i JOIN board_issues b ON b.site_id = i.site_id AND b.issue_id = i.issue_id
 		WHERE b.site_id = $1 AND b.board_id = $2 AND b.removed_at IS NULL ORDER BY i.issue_id`, siteID, boardID)
 	if err != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // KPISnapshot is one stored KPI row: per board and sprint (SprintID set) or
@@ -30,19 +32,11 @@ func (s *Store) KPIReplaceBoard(ctx context.Context, siteID string, boardID int6
 				return fmt.Errorf("store: unable to clear KPIs of board %d: %w", boardID, err)
 			}
 		}
-		for _, k := range sprints {
-			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO kpi_sprint (site_id, board_id, sprint_id, computed_at, definition_version, data)
-				VALUES ($1, $2, $3, $4, $5, $6)`, siteID, boardID, k.SprintID, k.ComputedAt, k.DefinitionVersion, string(k.Data)); err != nil {
-				return fmt.Errorf("store: unable to write sprint KPI %d: %w", k.SprintID, err)
-			}
+		if err := kpiInsert(ctx, tx, `kpi_sprint`, `sprint_id`, `u.key::bigint`, siteID, boardID, sprints, func(k KPISnapshot) string { return strconv.FormatInt(k.SprintID, 10) }); err != nil {
+			return err
 		}
-		for _, k := range weeks {
-			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO kpi_week (site_id, board_id, week_start, computed_at, definition_version, data)
-				VALUES ($1, $2, $3, $4, $5, $6)`, siteID, boardID, k.WeekStart.Format("2006-01-02"), k.ComputedAt, k.DefinitionVersion, string(k.Data)); err != nil {
-				return fmt.Errorf("store: unable to write week KPI %s: %w", k.WeekStart.Format("2006-01-02"), err)
-			}
+		if err := kpiInsert(ctx, tx, `kpi_week`, `week_start`, `u.key::date`, siteID, boardID, weeks, func(k KPISnapshot) string { return k.WeekStart.Format("2006-01-02") }); err != nil {
+			return err
 		}
 		return nil
 	})
@@ -70,4 +64,23 @@ func (s *Store) KPIWeekList(ctx context.Context, siteID string, boardID int64) (
 		return nil, fmt.Errorf("store: unable to list week KPIs of board %d: %w", boardID, err)
 	}
 	return out, nil
+}
+
+// kpiInsert writes snapshots into table in one statement.
+func kpiInsert(ctx context.Context, tx *sqlx.Tx, table, keyCol, keyExpr, siteID string, boardID int64, snaps []KPISnapshot, key func(KPISnapshot) string) error {
+	if len(snaps) == 0 {
+		return nil
+	}
+	keys, computed, versions, data := make([]string, len(snaps)), make([]string, len(snaps)), make([]int64, len(snaps)), make([]string, len(snaps))
+	for i, k := range snaps {
+		keys[i], computed[i], versions[i], data[i] = key(k), timeText(&k.ComputedAt), int64(k.DefinitionVersion), string(k.Data)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (site_id, board_id, `+keyCol+`, computed_at, definition_version, data)
+		SELECT $1, $2, `+keyExpr+`, u.computed::timestamptz, u.version, u.data::jsonb
+		FROM unnest($3::text[], $4::text[], $5::int[], $6::text[]) AS u(key, computed, version, data)`,
+		siteID, boardID, pq.Array(keys), pq.Array(computed), pq.Array(versions), pq.Array(data))
+	if err != nil {
+		return fmt.Errorf("store: unable to write %d %s rows of board %d: %w", len(snaps), table, boardID, err)
+	}
+	return nil
 }

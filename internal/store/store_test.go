@@ -234,7 +234,7 @@ func TestRoundTrip(t *testing.T) {
 	if len(items) != 3 || items[1].ToValue != "3, 4" || items[2].ToString != "Done" || !items[2].At.Equal(*want.Resolved) {
 		t.Fatalf("changelog round trip: %+v", items)
 	}
-	onBoard, err := s.IssueListByBoard(ctx, "acme", 7)
+	onBoard, err := s.IssueListByBoard(ctx, "acme", 7, true)
 	if err != nil || len(onBoard) != 2 {
 		t.Fatalf("issues on board: %d, %v; want 2", len(onBoard), err)
 	}
@@ -327,7 +327,7 @@ func TestSyncStateAndRemoval(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("marked %d removed (%v), want 1", n, err)
 	}
-	onBoard, _ := s.IssueListByBoard(ctx, "acme", 7)
+	onBoard, _ := s.IssueListByBoard(ctx, "acme", 7, true)
 	if len(onBoard) != 1 || onBoard[0].Key != "APP-1" {
 		t.Fatalf("issues on board after removal: %+v", onBoard)
 	}
