@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/backlog-health/analyzer/internal/pgtest"
+	"github.com/backlog-health/analyzer/internal/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -37,7 +39,7 @@ func TestMigrateAndDoctor(t *testing.T) {
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "database schema at version 1") {
+	if !strings.Contains(out.String(), fmt.Sprintf("database schema at version %d", store.LatestVersion())) {
 		t.Fatalf("migrate output: %q", out)
 	}
 
@@ -50,7 +52,7 @@ func TestMigrateAndDoctor(t *testing.T) {
 	if err := m2.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ok    config", "ok    database", "ok    schema    version 1 (current)"} {
+	for _, want := range []string{"ok    config", "ok    database", fmt.Sprintf("ok    schema    version %d (current)", store.LatestVersion())} {
 		if !strings.Contains(out2.String(), want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out2)
 		}
@@ -133,7 +135,7 @@ func TestEmbeddedDefault(t *testing.T) {
 				t.Fatalf("data did not survive a restart: %v %v", v, err)
 			}
 		}
-		if !strings.Contains(out.String(), "version 1") {
+		if !strings.Contains(out.String(), fmt.Sprintf("version %d", store.LatestVersion())) {
 			t.Fatalf("output %q", out)
 		}
 		if err := m.Close(); err != nil {

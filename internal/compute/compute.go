@@ -30,6 +30,51 @@ type Config struct {
 	Now func() time.Time
 }
 
+// BoardSnapshot is the per-board part of a computation that the weekly
+// report needs besides sprint and week rows (stored in kpi_board).
+type BoardSnapshot struct {
+	BoardName        string               `json:"board_name"`
+	Unit             string               `json:"unit"`
+	EstimationField  string               `json:"estimation_field"`
+	EstimationSource string               `json:"estimation_source"`
+	Summary          metrics.Summary      `json:"summary"`
+	DataQuality      metrics.DataQuality  `json:"data_quality"`
+	Cycles           []metrics.IssueCycle `json:"cycles"` // issues done in the last CycleWeeks weeks
+	Forecast         *metrics.Forecast    `json:"forecast,omitempty"`
+}
+
+// CycleWeeks is how far back BoardSnapshot.Cycles reaches.
+const CycleWeeks = 26
+
+// forecastSamples is how many recent full weeks of throughput the forecast
+// draws from; forecastHorizon is the "by <date>" question it answers.
+const (
+	forecastSamples = 12
+	forecastHorizon = 4 * 7 * 24 * time.Hour
+)
+
+// boardForecast answers, from the last 12 full weeks' throughput: when will
+// the backlog's ready items be done (all backlog items when none is marked
+// ready), and how many items will at least be done in the next 4 weeks. It is
+// seeded by the board id, so it is reproducible. Nil when there is no
+// throughput to draw from.
+func boardForecast(boardID int64, r metrics.Result, now time.Time) *metrics.Forecast {
+	samples := metrics.ThroughputSamples(r.Weeks, forecastSamples)
+	if len(r.Weeks) == 0 || len(samples) == 0 {
+		return nil
+	}
+	last := r.Weeks[len(r.Weeks)-1].Backlog
+	items := last.Ready
+	if items == 0 {
+		items = last.Items
+	}
+	f, err := metrics.RunForecast(metrics.ForecastOptions{Samples: samples, Start: now, Items: items, By: now.Add(forecastHorizon), Seed: uint64(boardID)})
+	if err != nil {
+		return nil // all-zero throughput: nothing to forecast
+	}
+	return &f
+}
+
 // BoardRef names one board.
 type BoardRef struct {
 	SiteID  string
@@ -159,7 +204,9 @@ func computeBoard(ctx context.Context, st *store.Store, ref BoardRef, opt metric
 		return 0, fmt.Errorf("compute: board %d: %w", ref.BoardID, err)
 	}
 	t2 := time.Now()
-	defer func() { res.Load, res.Compute, res.Write = res.Load+t1.Sub(t0), res.Compute+t2.Sub(t1), res.Write+time.Since(t2) }()
+	defer func() {
+		res.Load, res.Compute, res.Write = res.Load+t1.Sub(t0), res.Compute+t2.Sub(t1), res.Write+time.Since(t2)
+	}()
 	sprints := make([]store.KPISnapshot, 0, len(r.Sprints))
 	for _, s := range r.Sprints {
 		b, err := json.Marshal(s)
@@ -176,7 +223,23 @@ func computeBoard(ctx context.Context, st *store.Store, ref BoardRef, opt metric
 		}
 		weeks = append(weeks, store.KPISnapshot{WeekStart: w.WeekStart, ComputedAt: now, DefinitionVersion: metrics.DefinitionVersion, Data: b})
 	}
-	if err := st.KPIReplaceBoard(ctx, ref.SiteID, ref.BoardID, sprints, weeks); err != nil {
+	since := now.Add(-CycleWeeks * 7 * 24 * time.Hour)
+	snap := BoardSnapshot{
+		BoardName: data.Board.Name, Unit: r.Unit, EstimationField: data.Board.EstimationField,
+		EstimationSource: data.Board.EstimationSource, Summary: r.Summary, DataQuality: r.DataQuality,
+		Cycles: []metrics.IssueCycle{}, Forecast: boardForecast(ref.BoardID, r, now),
+	}
+	for _, c := range r.CycleTimes {
+		if c.Done.After(since) {
+			snap.Cycles = append(snap.Cycles, c)
+		}
+	}
+	snapJSON, err := json.Marshal(snap)
+	if err != nil {
+		return 0, fmt.Errorf("compute: encode board %d: %w", ref.BoardID, err)
+	}
+	board := store.KPISnapshot{ComputedAt: now, DefinitionVersion: metrics.DefinitionVersion, Data: snapJSON}
+	if err := st.KPIReplaceBoard(ctx, ref.SiteID, ref.BoardID, board, sprints, weeks); err != nil {
 		return 0, err
 	}
 	res.SprintSnapshots += len(sprints)

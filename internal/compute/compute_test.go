@@ -119,6 +119,20 @@ func TestComputeFromStore(t *testing.T) {
 	if k.Unit != metrics.UnitPoints {
 		t.Fatalf("unit %q, want points", k.Unit)
 	}
+	// The board snapshot carries the cycle times for the report's scatter:
+	// A-1 (In Progress Oct 6 10:00 → Done Oct 8 10:00 = 2 days) and
+	// A-3 (Oct 7 10:00 → Oct 9 10:00 = 2 days).
+	bs, err := s.KPIBoardGet(ctx, "acme", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap compute.BoardSnapshot
+	if err := json.Unmarshal(bs.Data, &snap); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Cycles) != 2 || *snap.Cycles[0].CycleDays != 2 || *snap.Cycles[1].CycleDays != 2 || snap.BoardName != "Apollo" || snap.Unit != metrics.UnitPoints {
+		t.Fatalf("board snapshot: %+v", snap)
+	}
 
 	// Recomputing replaces, never duplicates.
 	var weeksBefore int

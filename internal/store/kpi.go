@@ -25,8 +25,15 @@ type KPISnapshot struct {
 
 // KPIReplaceBoard replaces every snapshot of one board in one transaction:
 // recomputation is idempotent and a reader never sees half a board.
-func (s *Store) KPIReplaceBoard(ctx context.Context, siteID string, boardID int64, sprints, weeks []KPISnapshot) error {
+func (s *Store) KPIReplaceBoard(ctx context.Context, siteID string, boardID int64, board KPISnapshot, sprints, weeks []KPISnapshot) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO kpi_board (site_id, board_id, computed_at, definition_version, data) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (site_id, board_id) DO UPDATE SET computed_at = EXCLUDED.computed_at,
+				definition_version = EXCLUDED.definition_version, data = EXCLUDED.data`,
+			siteID, boardID, board.ComputedAt, board.DefinitionVersion, string(board.Data)); err != nil {
+			return fmt.Errorf("store: unable to write board KPI %d: %w", boardID, err)
+		}
 		for _, q := range []string{`DELETE FROM kpi_sprint WHERE site_id = $1 AND board_id = $2`, `DELETE FROM kpi_week WHERE site_id = $1 AND board_id = $2`} {
 			if _, err := tx.ExecContext(ctx, q, siteID, boardID); err != nil {
 				return fmt.Errorf("store: unable to clear KPIs of board %d: %w", boardID, err)
@@ -83,4 +90,17 @@ func kpiInsert(ctx context.Context, tx *sqlx.Tx, table, keyCol, keyExpr, siteID 
 		return fmt.Errorf("store: unable to write %d %s rows of board %d: %w", len(snaps), table, boardID, err)
 	}
 	return nil
+}
+
+// KPIBoardGet returns a board's snapshot; the error wraps sql.ErrNoRows when
+// the board was never computed.
+func (s *Store) KPIBoardGet(ctx context.Context, siteID string, boardID int64) (KPISnapshot, error) {
+	var k KPISnapshot
+	err := s.db.GetContext(ctx, &k, `
+		SELECT site_id, board_id, computed_at, definition_version, data
+		FROM kpi_board WHERE site_id = $1 AND board_id = $2`, siteID, boardID)
+	if err != nil {
+		return KPISnapshot{}, fmt.Errorf("store: unable to get board KPI %d: %w", boardID, err)
+	}
+	return k, nil
 }
