@@ -74,6 +74,12 @@ type options struct {
 	full            bool          // sync --full
 	httpAddr        string        // run --http
 	shutdownTimeout time.Duration // run --shutdown-timeout
+	week            string        // report --week
+	board           int64         // report --board
+	format          string        // report --format
+	out             string        // report --out, demo --out
+	deliver         bool          // report --deliver
+	demoIssues      int           // demo --issues
 }
 
 func commands() map[string]command {
@@ -89,6 +95,21 @@ func commands() map[string]command {
 			}},
 		{name: "compute", summary: "compute KPI snapshots from the stored history once", needsDB: true,
 			usage: "analyzer compute [--config FILE]", run: runCompute},
+		{name: "report", summary: "render the weekly report from the computed KPIs", needsDB: true,
+			usage: "analyzer report [--week 2026-W47] [--board ID] [--format md,html,json] [--out DIR] [--deliver]", run: runReport,
+			flags: func(fs *flag.FlagSet, o *options) {
+				fs.StringVar(&o.week, "week", "", "ISO `week` to report, e.g. 2026-W47 (default: the last complete week in report.time_zone)")
+				fs.Int64Var(&o.board, "board", 0, "report only this board `id` (default: every board)")
+				fs.StringVar(&o.format, "format", "", "comma-separated `formats`: md, html, json (default: report.formats)")
+				fs.StringVar(&o.out, "out", "", "`directory` for the files (default: report.outputs.dir)")
+				fs.BoolVar(&o.deliver, "deliver", false, "send to every configured target (directory, Slack, email), each at most once per week")
+			}},
+		{name: "demo", summary: "run sync → compute → report end to end on an embedded PostgreSQL and a simulated Jira site",
+			usage: "analyzer demo [--out DIR] [--issues N]", run: runDemo,
+			flags: func(fs *flag.FlagSet, o *options) {
+				fs.StringVar(&o.out, "out", "./analyzer-demo", "`directory` for the demo report")
+				fs.IntVar(&o.demoIssues, "issues", 4000, "issues on the simulated site (4 teams)")
+			}},
 		{name: "run", summary: "run the scheduled worker (sync, compute, weekly report) until SIGINT/SIGTERM", needsDB: true,
 			usage: "analyzer run [--config FILE] [--http ADDR]", run: runWorker, flags: func(fs *flag.FlagSet, o *options) {
 				fs.StringVar(&o.httpAddr, "http", "127.0.0.1:9464", "`address` for /healthz and /metrics (empty disables)")

@@ -93,6 +93,3 @@ func runWorker(ctx context.Context, m *Main, args []string) error {
 func (m *Main) httpHandler(health http.Handler) http.Handler {
 	return health
 }
-
-// reportJobs returns the weekly report job.
-func (m *Main) reportJobs() []worker.Job { return nil }

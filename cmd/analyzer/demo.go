@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/backlog-health/analyzer/internal/compute"
+	"github.com/backlog-health/analyzer/internal/config"
+	"github.com/backlog-health/analyzer/internal/jira/jirasim"
+	"github.com/backlog-health/analyzer/internal/pgembed"
+	"github.com/backlog-health/analyzer/internal/report"
+	"github.com/backlog-health/analyzer/internal/store"
+)
+
+// demoDatabase is recreated by every demo run, so a demo never mixes with
+// the user's own data nor with a previous demo.
+const demoDatabase = "analyzer_demo"
+
+// demoSite is the simulated site of the demo: four teams with realistic
+// sprint histories, sized to finish well under a minute.
+func demoSite(now time.Time, issues int) jirasim.Config {
+	return jirasim.Config{Mode: jirasim.ModeCloud, Seed: 42, Teams: 4, Issues: issues, Now: now}
+}
+
+func runDemo(ctx context.Context, m *Main, _ []string) error {
+	started := time.Now()
+	now := started.UTC().Truncate(time.Hour)
+	out := m.opts.out
+	if out == "" {
+		out = "./analyzer-demo"
+	}
+
+	// 1. PostgreSQL: a fresh demo database on the configured server, or on
+	// the embedded one under the state directory.
+	admin, err := m.demoAdminURL(ctx)
+	if err != nil {
+		return err
+	}
+	dsn, err := recreateDatabase(ctx, admin, demoDatabase)
+	if err != nil {
+		return err
+	}
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx, m.Logger); err != nil {
+		return err
+	}
+
+	// 2. The Jira simulator, in process, on a loopback port.
+	sim, err := jirasim.New(demoSite(now, m.opts.demoIssues))
+	if err != nil {
+		return fmt.Errorf("demo: simulator: %w", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: simulator: %w", err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	defer srv.Close()
+	simURL := "http://" + l.Addr().String()
+	fmt.Fprintf(m.Stdout, "demo: simulated Jira Cloud site at %s (%d teams, %d issues)\n", simURL, sim.Config().Teams, sim.Config().Issues)
+
+	// 3. sync → compute → report, as the worker would.
+	m.Config.Jira.Sites = []config.SiteConfig{{
+		ID: "demo", URL: simURL, Flavor: "cloud", Email: sim.Config().Email, Token: sim.Config().Token,
+		TimeZone: "UTC", Boards: config.BoardSelector{All: true},
+	}}
+	res, err := m.syncSites(ctx, s, false)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "demo: synced %d boards, %d sprints, %d issues, %d changelog items in %.1fs (%d requests)\n",
+		res.Boards, res.Sprints, res.Issues, res.ChangeItems, res.Duration.Seconds(), res.Requests)
+	cc := computeConfig(m)
+	cc.Now = func() time.Time { return now }
+	cres, err := compute.RunOnce(ctx, s, cc)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "demo: computed %d sprint and %d week snapshots in %.1fs\n", cres.SprintSnapshots, cres.WeekSnapshots, cres.Duration.Seconds())
+	if err := m.demoOutcomes(ctx, s, now); err != nil {
+		return err
+	}
+
+	week := report.LastCompleteWeek(now, m.Config.Location())
+	r, err := m.buildReport(ctx, s, week, 0, now)
+	if err != nil {
+		return err
+	}
+	rendered, err := report.Render(r)
+	if err != nil {
+		return fmt.Errorf("demo: render: %w", err)
+	}
+	dt := report.DirTarget{Dir: out, Formats: []string{"md", "html", "json"}}
+	if err := dt.Deliver(ctx, rendered); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "\nWeekly report %s (%s to %s, %s):\n", r.Week, r.WeekStart, r.WeekEnd, r.TimeZone)
+	for _, t := range r.Teams {
+		fmt.Fprintf(m.Stdout, "  %-24s velocity(3) %s %s · say/do(7) %s · cycle p85 %s days · throughput %d · WIP %d · escaped defects %d\n",
+			t.BoardName, num(t.VelocityAvg3), t.Unit, pct(t.SayDoAvg7), num(t.CycleTimeDays.P85), t.Throughput, t.WIP, t.EscapedDefects)
+	}
+	fmt.Fprintf(m.Stdout, "  outcomes: %d metric(s)\n\nFiles:\n", len(r.Outcomes))
+	for _, p := range dt.Paths(rendered) {
+		abs, _ := filepath.Abs(p)
+		fmt.Fprintln(m.Stdout, "  "+abs)
+	}
+	fmt.Fprintf(m.Stdout, "\ndemo finished in %.1fs\n", time.Since(started).Seconds())
+	return nil
+}
+
+func num(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", *v)
+}
+
+func pct(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f%%", *v*100)
+}
+
+// demoAdminURL returns a maintenance-database URL: on the configured server,
+// or on the embedded one (started under the state directory).
+func (m *Main) demoAdminURL(ctx context.Context) (string, error) {
+	if m.Config.Database.URL != "" {
+		return m.Config.Database.URL, nil
+	}
+	if err := os.MkdirAll(m.Config.StateDir, 0o755); err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	c, err := pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(m.Config.StateDir, "pgdata"), Logger: m.Logger})
+	if err != nil {
+		return "", err
+	}
+	m.cluster = c
+	return c.DSN("postgres"), nil
+}
+
+// recreateDatabase drops and creates database name on the server of
+// adminURL and returns its URL.
+func recreateDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	db, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		return "", fmt.Errorf("demo database: %w", err)
+	}
+	defer db.Close()
+	q := pq.QuoteIdentifier(name)
+	if _, err := db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+q+` WITH (FORCE)`); err != nil {
+		return "", fmt.Errorf("demo database: drop %s: %w", name, err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+q); err != nil {
+		var pqErr *pq.Error
+		if !errors.As(err, &pqErr) || pqErr.Code != "42P04" {
+			return "", fmt.Errorf("demo database: create %s: %w", name, err)
+		}
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil || u.Scheme == "" {
+		return "", fmt.Errorf("demo database: DATABASE_URL must be a postgres:// URL for the demo")
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// demoOutcomes is filled by the outcomes wiring.
+func (m *Main) demoOutcomes(ctx context.Context, s *store.Store, now time.Time) error {
+	m.Logger.Debug("no demo outcomes", slog.Time("now", now))
+	return nil
+}
