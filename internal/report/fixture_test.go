@@ -58,7 +58,7 @@ func weeks(loc *time.Location, now time.Time, rows []wk) []metrics.WeekKPI {
 		w := ISOWeek{Year: 2026, Week: r.week}
 		k := metrics.WeekKPI{
 			WeekStart: w.Start(loc), ISOYear: 2026, ISOWeek: r.week, AsOf: w.End(loc),
-			Throughput: r.thr, WIP: r.wip, DayUnit: "calendar",
+			Throughput: r.thr, WIP: r.wip, DayUnit: metrics.CalendarDayUnit,
 			CycleTime:      metrics.Distribution{Count: r.cycN, P50: r.cyc50, P85: r.cyc85, P95: r.cyc95, Mean: r.cycMean},
 			LeadTime:       metrics.Distribution{Count: r.leadN, P50: r.lead50, P85: r.lead85, P95: r.lead95, Mean: r.leadM},
 			DefectsFound:   r.found,

@@ -472,7 +472,8 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 		t.WeekData = true
 		t.Partial = w.Partial
 		t.CycleTimeDays, t.LeadTimeDays = distOf(w.CycleTime), distOf(w.LeadTime)
-		t.DayUnit = cmp.Or(w.DayUnit, "calendar")
+		// metrics says "calendar-days" or "working-days"; the report says "calendar" or "working".
+		t.DayUnit = cmp.Or(strings.TrimSuffix(w.DayUnit, "-days"), "calendar")
 		t.Throughput, t.WIP = w.Throughput, w.WIP
 		for _, a := range w.AgeingWIP[:min(len(w.AgeingWIP), MaxAgeingItems)] {
 			t.AgeingWIP = append(t.AgeingWIP, AgeingItem{Key: a.Key, Type: a.Type, Status: a.Status, AgeDays: round1(a.AgeDays)})
