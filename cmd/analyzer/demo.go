@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -47,7 +48,7 @@ func runDemo(ctx context.Context, m *Main, _ []string) error {
 	if err != nil {
 		return err
 	}
-	dsn, err := recreateDatabase(ctx, admin, demoDatabase)
+	dsn, err := recreateDatabase(ctx, admin, cmp.Or(m.demoDB, demoDatabase))
 	if err != nil {
 		return err
 	}

@@ -139,6 +139,7 @@ type Main struct {
 	store       *store.Store
 	cluster     *pgembed.Cluster
 	workerStats *worker.Stats
+	demoDB      string // tests: the demo's database name (default analyzer_demo)
 }
 
 // NewMain returns a Main with the process's streams and environment.

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/backlog-health/analyzer/internal/pgtest"
+	"github.com/backlog-health/analyzer/internal/report"
+)
+
+// runDemoInto runs `analyzer demo` into a fresh database on the test server
+// and returns its URL, the output directory and what it printed.
+func runDemoInto(t *testing.T) (dsn, dir, stdout string) {
+	t.Helper()
+	name := fmt.Sprintf("analyzer_demo_test_%d", time.Now().UnixNano())
+	admin := pgtest.AdminURL(t)
+	t.Cleanup(func() {
+		db, err := sql.Open("postgres", admin)
+		if err == nil {
+			_, _ = db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+			db.Close()
+		}
+	})
+	dir = filepath.Join(t.TempDir(), "demo")
+	issues := "4000"
+	if testing.Short() {
+		issues = "600"
+	}
+	m, out, _, err := newTestMain(t, map[string]string{"DATABASE_URL": admin}, "demo", "--out", dir, "--issues", issues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.demoDB = name
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	u := strings.Replace(admin, "/postgres?", "/"+name+"?", 1)
+	return u, dir, out.String()
+}
+
+// The first README command, end to end: simulator → sync → compute →
+// report, files written and the summary printed.
+func TestDemo(t *testing.T) {
+	_, dir, out := runDemoInto(t)
+	week := report.LastCompleteWeek(time.Now().UTC().Truncate(time.Hour), time.UTC)
+	for _, ext := range []string{"md", "html", "json"} {
+		p := filepath.Join(dir, report.FileName(week, ext))
+		if st, err := os.Stat(p); err != nil || st.Size() < 1000 {
+			t.Fatalf("%s: %v (size %v)", p, err, st)
+		}
+		if !strings.Contains(out, p) {
+			t.Errorf("demo did not print the path %s:\n%s", p, out)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, report.FileName(week, "json")))
+	if err := report.ValidateJSON(b); err != nil {
+		t.Fatalf("demo JSON does not match the documented schema: %v", err)
+	}
+	var r struct {
+		Teams []struct {
+			BoardName string `json:"board_name"`
+			Sprints   []any  `json:"sprints"`
+		} `json:"teams"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	// The demo site has 4 teams, each with closed sprints.
+	if len(r.Teams) != 4 || len(r.Teams[0].Sprints) == 0 {
+		t.Fatalf("demo report has %d teams (want 4), first with %d sprints", len(r.Teams), len(r.Teams[0].Sprints))
+	}
+	for _, want := range []string{"synced 4 boards", "velocity(3)", "demo finished"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// `analyzer report` on computed data: a week and a board, one format.
+func TestReportCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the demo database (skipped in -short)")
+	}
+	dsn, _, _ := runDemoInto(t)
+	out := t.TempDir()
+	week := report.LastCompleteWeek(time.Now().UTC().Truncate(time.Hour), time.UTC)
+	m, stdout, _, err := newTestMain(t, map[string]string{"DATABASE_URL": dsn}, "report", "--week", week.String(), "--board", "2", "--format", "json", "--out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(out, report.FileName(week, "json"))
+	if strings.TrimSpace(stdout.String()) != p {
+		t.Fatalf("printed %q, want %q", stdout, p)
+	}
+	b, _ := os.ReadFile(p)
+	var r struct {
+		Teams []struct {
+			BoardID int64 `json:"board_id"`
+		} `json:"teams"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil || len(r.Teams) != 1 || r.Teams[0].BoardID != 2 {
+		t.Fatalf("--board 2 report: %+v %v", r, err)
+	}
+	if _, err := os.Stat(filepath.Join(out, report.FileName(week, "md"))); err == nil {
+		t.Fatal("--format json also wrote Markdown")
+	}
+	// A bad week is a usage error naming the flag.
+	_, _, _, err = newTestMain(t, map[string]string{"DATABASE_URL": dsn}, "report", "--week", "2026-W60")
+	if err == nil {
+		m2, _, _, _ := newTestMain(t, map[string]string{"DATABASE_URL": dsn}, "report", "--week", "2026-W60")
+		err = m2.Run(context.Background())
+	}
+	if err == nil || !strings.Contains(err.Error(), "--week") {
+		t.Fatalf("bad --week: %v", err)
+	}
+}
+
+// Two `analyzer run` processes on one database, reporting every second:
+// the weekly report reaches Slack once and both stop cleanly on SIGTERM.
+func TestTwoWorkersSendOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs two workers (skipped in -short)")
+	}
+	dsn, _, _ := runDemoInto(t)
+	var posts atomic.Int32
+	slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer slack.Close()
+
+	bin := filepath.Join(t.TempDir(), "analyzer")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	reports := t.TempDir()
+	env := append(os.Environ(), "DATABASE_URL="+dsn, "ANALYZER_SCHEDULE_REPORT=@every 1s", "ANALYZER_SCHEDULE_COMPUTE=@every 1h",
+		"ANALYZER_REPORT_OUTPUTS_SLACK_WEBHOOK_URL="+slack.URL, "ANALYZER_REPORT_OUTPUTS_DIR="+reports)
+	var procs []*exec.Cmd
+	var logs []*strings.Builder
+	for i := range 2 {
+		cmd := exec.Command(bin, "run", "--http", "127.0.0.1:0")
+		cmd.Env = env
+		var lb strings.Builder
+		cmd.Stdout, cmd.Stderr = &lb, &lb
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("worker %d: %v", i, err)
+		}
+		procs, logs = append(procs, cmd), append(logs, &lb)
+	}
+	// Each worker fires the report job about 4 times in this window.
+	time.Sleep(4500 * time.Millisecond)
+	for _, p := range procs {
+		_ = p.Process.Signal(syscall.SIGTERM)
+	}
+	for i, p := range procs {
+		if err := p.Wait(); err != nil {
+			t.Errorf("worker %d did not stop cleanly: %v\n%s", i, err, logs[i])
+		}
+	}
+	if n := posts.Load(); n != 1 {
+		t.Fatalf("Slack received the weekly report %d times from two workers, want exactly 1\n%s\n%s", n, logs[0], logs[1])
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sent int
+	_ = db.QueryRow(`SELECT count(*) FROM report_runs WHERE status = 'sent'`).Scan(&sent)
+	if sent != 2 { // one row per target: dir and slack
+		t.Fatalf("%d report runs sent, want 2 (dir and slack)", sent)
+	}
+	for i, l := range logs {
+		if !strings.Contains(l.String(), "worker stopped") {
+			t.Errorf("worker %d log lacks a clean stop:\n%s", i, l)
+		}
+	}
+}
