@@ -6,12 +6,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/lib/pq"
@@ -19,6 +19,7 @@ import (
 	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/config"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
+	"github.com/backlog-health/analyzer/internal/outcomes"
 	"github.com/backlog-health/analyzer/internal/pgembed"
 	"github.com/backlog-health/analyzer/internal/report"
 	"github.com/backlog-health/analyzer/internal/store"
@@ -182,8 +183,53 @@ func recreateDatabase(ctx context.Context, adminURL, name string) (string, error
 	return u.String(), nil
 }
 
-// demoOutcomes is filled by the outcomes wiring.
+// demoThemes picks, by epic name, the work the demo links to each outcome.
+var demoThemes = map[string][]string{
+	outcomes.DemoActivation: {"Mobile onboarding", "Checkout redesign", "Single sign-on", "Search relevance"},
+	outcomes.DemoMRR:        {"Usage-based pricing", "Multi-currency support", "Self-service billing"},
+	outcomes.DemoNPS:        {"Performance budget", "Accessibility audit", "Notifications overhaul"},
+}
+
+// demoOutcomes configures the demo's outcome metrics, links them to the
+// simulated site's epics by theme and stores 26 weeks of matching series:
+// activation rises two weeks after each activation epic ships.
 func (m *Main) demoOutcomes(ctx context.Context, s *store.Store, now time.Time) error {
-	m.Logger.Debug("no demo outcomes", slog.Time("now", now))
+	var epics []struct {
+		Key      string     `db:"issue_key"`
+		Summary  string     `db:"summary"`
+		Resolved *time.Time `db:"resolved_at"`
+	}
+	if err := s.DB().SelectContext(ctx, &epics, `SELECT issue_key, summary, resolved_at FROM issues WHERE issue_type = 'Epic' ORDER BY issue_key`); err != nil {
+		return fmt.Errorf("demo: epics: %w", err)
+	}
+	links := map[string]*outcomes.Link{}
+	var shipped []outcomes.Release
+	for _, mt := range outcomes.DemoMetrics() {
+		links[mt.Name] = &outcomes.Link{Metric: mt.Name}
+	}
+	links[outcomes.DemoActivation].Lag = 14 * 24 * time.Hour
+	links[outcomes.DemoMRR].Lag = 28 * 24 * time.Hour
+	for _, e := range epics {
+		for metric, themes := range demoThemes {
+			if slices.Contains(themes, e.Summary) {
+				links[metric].Epics = append(links[metric].Epics, e.Key)
+				if metric == outcomes.DemoActivation && e.Resolved != nil {
+					shipped = append(shipped, outcomes.Release{Name: "Epic " + e.Key, Date: *e.Resolved})
+				}
+			}
+		}
+	}
+	m.Config.Outcomes.Metrics = outcomes.DemoMetrics()
+	m.Config.Outcomes.Links = nil
+	for _, mt := range m.Config.Outcomes.Metrics {
+		if l := links[mt.Name]; len(l.Epics) > 0 {
+			m.Config.Outcomes.Links = append(m.Config.Outcomes.Links, *l)
+		}
+	}
+	values := outcomes.DemoSeries(42, now, 26, shipped)
+	if err := s.OutcomeUpsertMany(ctx, values); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "demo: stored %d outcome values (%d metrics, %d activation epics shipped)\n", len(values), len(m.Config.Outcomes.Metrics), len(shipped))
 	return nil
 }

@@ -110,6 +110,8 @@ func commands() map[string]command {
 				fs.StringVar(&o.out, "out", "./analyzer-demo", "`directory` for the demo report")
 				fs.IntVar(&o.demoIssues, "issues", 4000, "issues on the simulated site (4 teams)")
 			}},
+		{name: "outcomes", summary: "import outcome metrics from a CSV file, or pull them from the configured SQL sources", needsDB: false,
+			usage: "analyzer outcomes import FILE.csv | analyzer outcomes pull", run: runOutcomes},
 		{name: "run", summary: "run the scheduled worker (sync, compute, weekly report) until SIGINT/SIGTERM", needsDB: true,
 			usage: "analyzer run [--config FILE] [--http ADDR]", run: runWorker, flags: func(fs *flag.FlagSet, o *options) {
 				fs.StringVar(&o.httpAddr, "http", "127.0.0.1:9464", "`address` for /healthz and /metrics (empty disables)")

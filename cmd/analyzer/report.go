@@ -228,8 +228,3 @@ func (m *Main) reportJobs() []worker.Job {
 		return err
 	}}}
 }
-
-// outcomeInputs is filled by the outcomes wiring.
-func (m *Main) outcomeInputs(ctx context.Context, s *store.Store, week report.ISOWeek, now time.Time) ([]report.OutcomeInput, error) {
-	return nil, nil
-}

@@ -24,13 +24,17 @@ func (m *Main) scheduledJobs() []worker.Job {
 			return err
 		}},
 	}
-	if len(m.Config.Jira.Sites) > 0 {
+	if len(m.Config.Jira.Sites) > 0 || len(m.Config.Outcomes.SQL) > 0 {
 		jobs = append(jobs, worker.Job{Name: "sync", Spec: m.Config.Schedule.Sync, Run: func(ctx context.Context) error {
 			s, err := m.Store(ctx)
 			if err != nil {
 				return err
 			}
 			_, err = m.syncSites(ctx, s, false)
+			if len(m.Config.Outcomes.SQL) > 0 {
+				_, perr := m.pullOutcomes(ctx, s)
+				err = errors.Join(err, perr)
+			}
 			return err
 		}})
 	}
@@ -87,9 +91,4 @@ func runWorker(ctx context.Context, m *Main, args []string) error {
 	}
 	m.Logger.Info("worker stopped")
 	return nil
-}
-
-// httpHandler adds the worker's own endpoints to the health and metrics handler.
-func (m *Main) httpHandler(health http.Handler) http.Handler {
-	return health
 }

@@ -31,6 +31,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"github.com/backlog-health/analyzer/internal/outcomes"
 )
 
 // Config is the whole configuration.
@@ -43,6 +45,46 @@ type Config struct {
 	Report   ReportConfig   `yaml:"report"`
 	Schedule ScheduleConfig `yaml:"schedule"`
 	Log      LogConfig      `yaml:"log"`
+	Outcomes OutcomesConfig `yaml:"outcomes"`
+}
+
+// OutcomesConfig defines the Product Manager's outcome metrics, the work
+// linked to each, where values come from and how they are analysed
+// (docs/outcomes.md).
+type OutcomesConfig struct {
+	// Strict refuses imported or pushed values of metrics not listed in Metrics.
+	Strict  bool              `yaml:"strict"`
+	Metrics []outcomes.Metric `yaml:"metrics"`
+	Links   []outcomes.Link   `yaml:"links"`
+	SQL     []SQLSourceConfig `yaml:"sql_sources"`
+	// PushToken enables POST /api/v1/outcomes on `analyzer run` (bearer).
+	// Empty: the endpoint answers 503. Env: ANALYZER_OUTCOMES_PUSH_TOKEN(_FILE).
+	PushToken string          `yaml:"push_token" secret:"true"`
+	Analysis  OutcomeAnalysis `yaml:"analysis"`
+}
+
+// SQLSourceConfig pulls one metric from the user's own PostgreSQL on the
+// sync schedule.
+type SQLSourceConfig struct {
+	Metric  string        `yaml:"metric"`
+	DSN     string        `yaml:"dsn" secret:"true"`
+	DSNFile string        `yaml:"dsn_file"`
+	Query   string        `yaml:"query"`
+	Timeout time.Duration `yaml:"timeout"` // default 30s
+}
+
+// OutcomeAnalysis tunes the flags; zero values take the defaults of
+// docs/outcomes.md.
+type OutcomeAnalysis struct {
+	Weeks                 int     `yaml:"weeks"`
+	BaselineWeeks         int     `yaml:"baseline_weeks"`
+	WindowWeeks           int     `yaml:"window_weeks"`
+	FlatPct               float64 `yaml:"flat_pct"`
+	MovingPct             float64 `yaml:"moving_pct"`
+	HighDeliveryShare     float64 `yaml:"high_delivery_share"`
+	HighDeliveryMinIssues int     `yaml:"high_delivery_min_issues"`
+	StarvedWeeks          int     `yaml:"starved_weeks"`
+	UnlinkedPct           float64 `yaml:"unlinked_pct"`
 }
 
 // DatabaseConfig selects the PostgreSQL database.
@@ -415,6 +457,16 @@ func resolveSecrets(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.Database.URL = v
 	}
+	for i := range cfg.Outcomes.SQL {
+		src := &cfg.Outcomes.SQL[i]
+		if src.DSN == "" && src.DSNFile != "" {
+			v, err := readSecretFile(fmt.Sprintf("outcomes.sql_sources[%d].dsn_file", i), src.DSNFile)
+			if err != nil {
+				return err
+			}
+			src.DSN = v
+		}
+	}
 	for i := range cfg.Jira.Sites {
 		s := &cfg.Jira.Sites[i]
 		prefix := "ANALYZER_JIRA_" + siteEnvName(s.ID)
@@ -558,6 +610,46 @@ func (c Config) Validate() error {
 	} {
 		if err := CheckCron(s.spec); err != nil {
 			bad(s.field, "%v", err)
+		}
+	}
+	known := map[string]bool{}
+	for i := range c.Outcomes.Metrics {
+		m := c.Outcomes.Metrics[i]
+		if err := m.Validate(); err != nil {
+			bad(fmt.Sprintf("outcomes.metrics[%d]", i), "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), outcomes.ErrInvalid.Error()), ": "))
+		} else if known[m.Name] {
+			bad(fmt.Sprintf("outcomes.metrics[%d].name", i), "%q is defined twice", m.Name)
+		}
+		known[m.Name] = true
+	}
+	for i, l := range c.Outcomes.Links {
+		p := fmt.Sprintf("outcomes.links[%d]", i)
+		switch {
+		case l.Metric == "":
+			bad(p+".metric", "must name an outcome metric")
+		case len(c.Outcomes.Metrics) > 0 && !known[l.Metric]:
+			bad(p+".metric", "%q is not defined in outcomes.metrics", l.Metric)
+		}
+		if len(l.Epics)+len(l.Labels)+len(l.Components)+len(l.FixVersions) == 0 {
+			bad(p, "must list epics, labels, components or fix_versions")
+		}
+		if l.Lag < 0 {
+			bad(p+".lag", "must not be negative")
+		}
+	}
+	for i, src := range c.Outcomes.SQL {
+		p := fmt.Sprintf("outcomes.sql_sources[%d]", i)
+		switch {
+		case src.Metric == "":
+			bad(p+".metric", "must name an outcome metric")
+		case len(c.Outcomes.Metrics) > 0 && !known[src.Metric]:
+			bad(p+".metric", "%q is not defined in outcomes.metrics", src.Metric)
+		}
+		if src.DSN == "" {
+			bad(p+".dsn", "is required (or dsn_file)")
+		}
+		if strings.TrimSpace(src.Query) == "" {
+			bad(p+".query", "is required")
 		}
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backlog-health/analyzer/internal/config"
 )
@@ -39,6 +40,10 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if len(cfg.Jira.Sites) != 2 || cfg.Jira.Sites[0].Token != "from-env" || cfg.Jira.Sites[1].PAT != "pat-from-env" {
 		t.Fatalf("sites from example: %+v", cfg.Jira.Sites)
+	}
+	// lag: 336h is two weeks.
+	if o := cfg.Outcomes; len(o.Metrics) != 2 || len(o.Links) != 2 || o.Links[0].Lag != 14*24*time.Hour || o.Links[0].Epics[0] != "APP-12" {
+		t.Fatalf("outcomes from example: %+v", o)
 	}
 }
 
@@ -159,6 +164,14 @@ func TestValidationErrors(t *testing.T) {
 		{"MissingSecretFile", site("      url: https://a.example\n      flavor: dc\n      pat_file: /nonexistent/pat\n"), nil,
 			"config: jira.sites[0].pat_file: open /nonexistent/pat: no such file or directory"},
 		// jira, sites, id, url, flavor, email, token: "boards" is line 8.
+		{"OutcomeLinkUnknownMetric", "outcomes:\n  metrics:\n    - name: mrr\n  links:\n    - metric: arr\n      labels: [billing]\n", nil,
+			`config: outcomes.links[0].metric: "arr" is not defined in outcomes.metrics`},
+		{"OutcomeLinkEmpty", "outcomes:\n  links:\n    - metric: mrr\n", nil,
+			"config: outcomes.links[0]: must list epics, labels, components or fix_versions"},
+		{"OutcomeBadDirection", "outcomes:\n  metrics:\n    - name: churn\n      direction: down\n", nil,
+			`config: outcomes.metrics[0]: metric "churn": direction "down" is not higher_is_better or lower_is_better`},
+		{"SQLSourceWithoutDSN", "outcomes:\n  sql_sources:\n    - metric: mrr\n      query: SELECT 1\n", nil,
+			"config: outcomes.sql_sources[0].dsn: is required (or dsn_file)"},
 		{"BadBoards", site("      url: https://a.example\n" + cloud + "      boards: some\n"), nil,
 			`config: CONFIG: line 8: boards: want "all" or board ids, got "some"`},
 	}

@@ -251,7 +251,7 @@ func outcomesInput(t testing.TB) Input {
 			Linked: LinkedDelivery{Epics: []string{"PAY-1"}, Issues: 3, Points: 3, Releases: []string{"2.14.0"}}},
 		{Name: "Activation rate", Unit: "%", Points: act,
 			Linked: LinkedDelivery{Labels: []string{"onboarding"}, Issues: 5, Points: 5},
-			Flags:  []string{FlagHighVelocityFlatOutcome}},
+			Flags:  []string{FlagHighDeliveryFlatOutcome}},
 	}
 	return in
 }

@@ -14,7 +14,7 @@ import (
 // SchemaVersion is the version of the JSON report (docs/report-schema.md).
 // It changes only when a key is removed, renamed or changes meaning; adding
 // a key bumps it too, since the schema forbids unknown keys.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // DefaultDocsBaseURL is where figure links point when Input.DocsBaseURL is
 // empty: the docs/ directory of the project repository.
@@ -44,6 +44,9 @@ type Input struct {
 	Now      time.Time      // when the report is generated; required
 	Teams    []TeamInput
 	Outcomes []OutcomeInput // may be empty: the PM view then says none are configured
+	// Alignment is the share of delivered work linked to any outcome; nil
+	// when no outcomes are configured.
+	Alignment *AlignmentInput
 	// DocsBaseURL prefixes every definition link ("…/docs/" → "…/docs/metrics.md#velocity").
 	// Default DefaultDocsBaseURL.
 	DocsBaseURL string
@@ -66,54 +69,19 @@ type TeamInput struct {
 	EstimationSource string
 }
 
-// OutcomeInput is one PM outcome metric (MRR, activation, NPS, …) with the
-// delivery linked to it. The outcomes feature fills it; the report only
-// shows it.
-type OutcomeInput struct {
-	Name   string // e.g. "MRR"
-	Unit   string // e.g. "EUR", "%", "score"
-	Points []OutcomePoint
-	Linked LinkedDelivery
-	// Flags are outcome-alignment flags, e.g. FlagHighVelocityFlatOutcome.
-	Flags []string
-}
-
-// OutcomePoint is one dated value of an outcome series.
-type OutcomePoint struct {
-	Date  time.Time
-	Value float64
-}
-
-// Outcome flags the report knows how to phrase; others are shown as given.
-const (
-	FlagHighVelocityFlatOutcome = "high-velocity-flat-outcome"
-	FlagOutcomeWorkStarved      = "outcome-work-starved"
-)
-
-// LinkedDelivery is the work linked to an outcome and what of it was
-// delivered in the report week.
-type LinkedDelivery struct {
-	Epics       []string `json:"epics"`
-	Labels      []string `json:"labels"`
-	FixVersions []string `json:"fix_versions"`
-	Components  []string `json:"components"`
-	Issues      int      `json:"issues"`   // linked issues done in the week
-	Points      float64  `json:"points"`   // their estimates (points, hours or issues)
-	Releases    []string `json:"releases"` // linked fix versions released in the week
-}
-
 // Report is the weekly report of one or more teams (JSON: docs/report-schema.md).
 type Report struct {
-	SchemaVersion     int       `json:"schema_version"`
-	DefinitionVersion int       `json:"definition_version"` // metrics.DefinitionVersion
-	Week              string    `json:"week"`               // "2026-W47"
-	WeekStart         string    `json:"week_start"`         // Monday, "2006-01-02"
-	WeekEnd           string    `json:"week_end"`           // Sunday, inclusive
-	TimeZone          string    `json:"time_zone"`
-	GeneratedAt       time.Time `json:"generated_at"`
-	DocsBaseURL       string    `json:"docs_base_url"`
-	Teams             []Team    `json:"teams"`
-	Outcomes          []Outcome `json:"outcomes"`
+	SchemaVersion     int        `json:"schema_version"`
+	DefinitionVersion int        `json:"definition_version"` // metrics.DefinitionVersion
+	Week              string     `json:"week"`               // "2026-W47"
+	WeekStart         string     `json:"week_start"`         // Monday, "2006-01-02"
+	WeekEnd           string     `json:"week_end"`           // Sunday, inclusive
+	TimeZone          string     `json:"time_zone"`
+	GeneratedAt       time.Time  `json:"generated_at"`
+	DocsBaseURL       string     `json:"docs_base_url"`
+	Teams             []Team     `json:"teams"`
+	Outcomes          []Outcome  `json:"outcomes"`
+	Alignment         *Alignment `json:"alignment"` // null when no outcomes are configured
 
 	week ISOWeek
 	loc  *time.Location
@@ -327,27 +295,6 @@ type CyclePoint struct {
 	doneAt time.Time
 }
 
-// Outcome is one PM outcome metric beside the delivery linked to it.
-type Outcome struct {
-	Name       string         `json:"name"`
-	Unit       string         `json:"unit"`
-	Series     []OutcomeValue `json:"series"` // up to 26 weeks up to the week's end, oldest first
-	Latest     *float64       `json:"latest"`
-	Previous   *float64       `json:"previous"` // the last value at least 4 weeks before the latest
-	Change     *float64       `json:"change"`   // latest − previous
-	Trend      string         `json:"trend"`
-	Linked     LinkedDelivery `json:"linked_delivery"`
-	Flags      []string       `json:"flags"`
-	FlagTexts  []string       `json:"flag_texts"`
-	Definition string         `json:"definition"`
-}
-
-// OutcomeValue is one dated value of an outcome series.
-type OutcomeValue struct {
-	Date  string  `json:"date"`
-	Value float64 `json:"value"`
-}
-
 // Build makes the report for in.Week. It is a pure function of its input:
 // the same input gives the same report.
 func Build(in Input) (*Report, error) {
@@ -388,6 +335,9 @@ func Build(in Input) (*Report, error) {
 	}
 	for _, oi := range in.Outcomes {
 		r.Outcomes = append(r.Outcomes, buildOutcome(oi, end, loc, base))
+	}
+	if in.Alignment != nil {
+		r.Alignment = buildAlignment(*in.Alignment, loc)
 	}
 	return r, nil
 }
@@ -597,55 +547,6 @@ func qualityOf(q metrics.DataQuality, unit string) DataQuality {
 	}
 	return d
 }
-
-func buildOutcome(oi OutcomeInput, end time.Time, loc *time.Location, base string) Outcome {
-	o := Outcome{
-		Name: oi.Name, Unit: oi.Unit, Series: []OutcomeValue{}, Trend: TrendNA,
-		Linked: oi.Linked, Flags: nonNil(oi.Flags), FlagTexts: []string{},
-		Definition: link(base, "outcomes"),
-	}
-	o.Linked.Epics, o.Linked.Labels = nonNil(o.Linked.Epics), nonNil(o.Linked.Labels)
-	o.Linked.FixVersions, o.Linked.Components = nonNil(o.Linked.FixVersions), nonNil(o.Linked.Components)
-	o.Linked.Releases = nonNil(o.Linked.Releases)
-	from := end.AddDate(0, 0, -7*outcomeSeriesMax)
-	pts := slices.Clone(oi.Points)
-	slices.SortStableFunc(pts, func(a, b OutcomePoint) int { return a.Date.Compare(b.Date) })
-	var kept []OutcomePoint
-	for _, p := range pts {
-		if !p.Date.Before(from) && p.Date.Before(end) {
-			kept = append(kept, p)
-			o.Series = append(o.Series, OutcomeValue{Date: p.Date.In(loc).Format(time.DateOnly), Value: p.Value})
-		}
-	}
-	if n := len(kept); n > 0 {
-		last := kept[n-1]
-		o.Latest = ptr(last.Value)
-		cut := last.Date.AddDate(0, 0, -7*PreviousWeeks)
-		for i := n - 2; i >= 0; i-- {
-			if !kept[i].Date.After(cut) {
-				o.Previous = ptr(kept[i].Value)
-				o.Change = ptr(last.Value - kept[i].Value)
-				o.Trend = trendWithin(last.Value, kept[i].Value, outcomeTrendTolerance)
-				break
-			}
-		}
-	}
-	for _, f := range o.Flags {
-		switch f {
-		case FlagHighVelocityFlatOutcome:
-			o.FlagTexts = append(o.FlagTexts, "High velocity on linked work, flat outcome: the delivered work has not (yet) moved this metric.")
-		case FlagOutcomeWorkStarved:
-			o.FlagTexts = append(o.FlagTexts, "Outcome work starved: little of the delivered work is linked to this outcome.")
-		default:
-			o.FlagTexts = append(o.FlagTexts, f)
-		}
-	}
-	return o
-}
-
-// outcomeTrendTolerance: an outcome moving less than 1 % in 4 weeks is flat
-// (business metrics move slowly; 5 % of MRR in a month is a real change).
-const outcomeTrendTolerance = 0.01
 
 // trend compares cur with ref: up or down beyond ±10 % of |ref| (or by any
 // amount when ref is 0), flat otherwise.
