@@ -74,6 +74,10 @@ func TestDemo(t *testing.T) {
 			BoardName string `json:"board_name"`
 			Sprints   []any  `json:"sprints"`
 		} `json:"teams"`
+		Outcomes []struct {
+			Name   string `json:"name"`
+			Series []any  `json:"series"`
+		} `json:"outcomes"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
@@ -81,6 +85,10 @@ func TestDemo(t *testing.T) {
 	// The demo site has 4 teams, each with closed sprints.
 	if len(r.Teams) != 4 || len(r.Teams[0].Sprints) == 0 {
 		t.Fatalf("demo report has %d teams (want 4), first with %d sprints", len(r.Teams), len(r.Teams[0].Sprints))
+	}
+	// The demo ships three outcome series (activation, MRR, NPS), 26 weeks each.
+	if len(r.Outcomes) != 3 || len(r.Outcomes[0].Series) == 0 {
+		t.Fatalf("demo report outcomes: %+v", r.Outcomes)
 	}
 	for _, want := range []string{"synced 4 boards", "velocity(3)", "demo finished"} {
 		if !strings.Contains(out, want) {

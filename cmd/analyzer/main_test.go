@@ -143,3 +143,6 @@ func TestEmbeddedDefault(t *testing.T) {
 		}
 	}
 }
+
+// newDB returns the URL of a fresh database on the test server.
+func newDB(t *testing.T) string { return pgtest.NewDatabase(t) }

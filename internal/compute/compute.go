@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
+	gosync "sync"
 	"time"
 
 	analyzer "github.com/backlog-health/analyzer"
@@ -26,6 +28,8 @@ type Config struct {
 	// Boards limits the run to these (site, board) pairs; empty: every stored board.
 	Boards []BoardRef
 	Logger *slog.Logger
+	// Workers is how many boards are computed at once. Default GOMAXPROCS, at least 2.
+	Workers int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -85,7 +89,8 @@ type BoardRef struct {
 type Result struct {
 	Boards, SprintSnapshots, WeekSnapshots, Issues int
 	Duration                                       time.Duration
-	// Load, Compute and Write split Duration by phase.
+	// Load, Compute and Write add up each board's time per phase (boards
+	// run in parallel, so their sum can exceed Duration).
 	Load, Compute, Write time.Duration
 	// Warnings are data-quality notes worth a log line (e.g. no estimation field).
 	Warnings []string
@@ -172,21 +177,45 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 			}
 			multi[ref.SiteID] = m
 		}
+	}
+	// Boards are independent: compute Workers of them at once, so one
+	// board's computation overlaps another's database reads.
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = max(2, runtime.GOMAXPROCS(0))
+	}
+	var mu gosync.Mutex
+	var wg gosync.WaitGroup
+	sem := make(chan struct{}, workers)
+	for _, ref := range refs {
 		opt, ok := cfg.SiteOptions[ref.SiteID]
 		if !ok {
 			opt = cfg.Options
 		}
-		n, err := computeBoard(ctx, st, ref, opt, multi[ref.SiteID], now(), log, &res)
-		if err != nil {
-			log.Error("compute failed", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID), slog.Any("error", err))
-			if firstErr == nil {
-				firstErr = err
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var one Result
+			n, err := computeBoard(ctx, st, ref, opt, multi[ref.SiteID], now(), log, &one)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				log.Error("compute failed", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID), slog.Any("error", err))
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
 			}
-			continue
-		}
-		res.Boards++
-		res.Issues += n
+			res.Boards++
+			res.Issues += n
+			res.SprintSnapshots += one.SprintSnapshots
+			res.WeekSnapshots += one.WeekSnapshots
+			res.Warnings = append(res.Warnings, one.Warnings...)
+			res.Load, res.Compute, res.Write = res.Load+one.Load, res.Compute+one.Compute, res.Write+one.Write
+		}()
 	}
+	wg.Wait()
 	res.Duration = time.Since(started)
 	return res, firstErr
 }

@@ -36,7 +36,10 @@ var anchors = map[string]string{
 	"forecast":        "metrics.md#monte-carlo-forecast",
 	"weekly":          "metrics.md#weeks-and-time-zones",
 	// Outcome metrics are defined, and configured, in docs/outcomes.md.
-	"outcomes": "outcomes.md#defining-metrics-and-links",
+	"outcomes":  "outcomes.md#defining-metrics-and-links",
+	"alignment": "outcomes.md#the-analysis",
+	"releases":  "outcomes.md#the-analysis",
+	"flags":     "outcomes.md#flags",
 }
 
 // link returns the definition URL of a figure.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -54,6 +56,14 @@ var funcs = map[string]any{
 	"flowChart":     FlowChart,
 	"defectsChart":  DefectsChart,
 	"sparkline":     Sparkline,
+	"outcomeChart":  OutcomeChart,
+	// Outcomes.
+	"dirText":   directionText,
+	"lagText":   lagText,
+	"judge":     func(o Outcome, d *float64) string { return [...]string{"worse", "", "better"}[o.Better(d)+1] },
+	"signedPct": signedPct,
+	"verdict":   verdictText,
+	"linked":    linkedText,
 }
 
 // The templates are parsed once, at package initialisation: a broken
@@ -155,6 +165,54 @@ func signed(p *float64) string {
 		return "−" + fmtNum(-*p)
 	}
 	return "0"
+}
+
+func signedPct(p *float64) string {
+	if p == nil {
+		return NA
+	}
+	v := math.Round(*p*10) / 10
+	switch {
+	case v > 0:
+		return "+" + strconv.FormatFloat(v, 'f', -1, 64) + "%"
+	case v < 0:
+		return "−" + strconv.FormatFloat(-v, 'f', -1, 64) + "%"
+	}
+	return "0%"
+}
+
+func directionText(d string) string {
+	if d == DirectionLowerIsBetter {
+		return "lower is better"
+	}
+	return "higher is better"
+}
+
+func lagText(weeks int) string {
+	switch weeks {
+	case 0:
+		return "no expected lag"
+	case 1:
+		return "expected lag 1 week"
+	}
+	return fmt.Sprintf("expected lag %d weeks", weeks)
+}
+
+// linkedText lists what the config links to an outcome.
+func linkedText(l LinkedDelivery) string {
+	var parts []string
+	for _, p := range []struct {
+		what string
+		xs   []string
+	}{{"epics", l.Epics}, {"labels", l.Labels}, {"components", l.Components}, {"fix versions", l.FixVersions}} {
+		if len(p.xs) > 0 {
+			parts = append(parts, p.what+" "+strings.Join(p.xs, ", "))
+		}
+	}
+	if len(parts) == 0 {
+		return "no work is linked in the config"
+	}
+	return strings.Join(parts, "; ")
 }
 
 var mdReplacer = strings.NewReplacer(
