@@ -235,23 +235,90 @@ func fixtureInput(t testing.TB) Input {
 	}
 }
 
-// outcomesInput is a second golden: one team and two outcome metrics.
+// outcomesInput is a second golden: one team, two outcome metrics and the
+// alignment, shaped as cmd/analyzer maps outcomes.Analysis (week starts and
+// window bounds at 00:00 UTC, texts from the analysis).
+//
+//   - Activation rate (%, higher is better, 2-week lag), weeks W36–W47.
+//     Release "Onboarding 2.0" on Thursday 2026-10-08 (W41): before window
+//     W37–W40 = 24.2, 23.8, 24.0, 24.1 → mean 24.025; after window (2 weeks
+//     of lag) W43–W46 = 25.5, 27.0, 28.5, 28.6 → mean 27.4; delta +3.375,
+//     +14.05 % → improved. Release "Onboarding 2.1" on 2026-11-12 (W46): its
+//     after window starts W48, after the report week → no data, incomplete.
+//     Latest (W47) 28.4; 4 weeks earlier (W43) 25.5 → +2.9, up (good).
+//     Flag: outcome_work_starved without a text (the report phrases it).
+//   - Churn (%, lower is better, 1-week lag), flat around 2.4. Release
+//     "Billing 3.4" on 2026-10-01 (W40): before W36–W39 = 2.40, 2.42, 2.38,
+//     2.41 → 2.4025; after W41–W44 = 2.39, 2.40, 2.41, 2.40 → 2.40; delta
+//     −0.0025, −0.10 % → flat. Flag: high_delivery_flat_outcome with the
+//     analysis's text.
+//   - Alignment W44–W47: linked 8+5+6+3 = 22 of 20+18+16+12 = 66 points
+//     (ratio 1/3), 3+2+2+1 = 8 of 7+6+5+4 = 22 issues; 67 % unlinked is
+//     above 50 %, hence the global flag text.
 func outcomesInput(t testing.TB) Input {
-	loc := mustLoc(t)
 	in := fixtureInput(t)
 	in.Teams = in.Teams[1:]
-	var mrr, act []OutcomePoint
-	for i := range 10 { // weekly points, Mondays W38–W47
-		d := ISOWeek{2026, 38 + i}.Start(loc).Add(9 * time.Hour)
-		mrr = append(mrr, OutcomePoint{Date: d, Value: 120000 + float64(i)*1500})
-		act = append(act, OutcomePoint{Date: d, Value: 41.5})
+	monday := func(week int) time.Time { // 00:00 UTC, as outcomes.OutcomeWeek.WeekStart
+		return ISOWeek{2026, week}.Start(time.UTC)
+	}
+	series := func(first int, vals ...float64) []OutcomePoint {
+		var out []OutcomePoint
+		for i, v := range vals {
+			out = append(out, OutcomePoint{Date: monday(first + i), Value: v})
+		}
+		return out
+	}
+	utcDay := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			panic(err)
+		}
+		return d
 	}
 	in.Outcomes = []OutcomeInput{
-		{Name: "MRR", Unit: "EUR", Points: mrr,
-			Linked: LinkedDelivery{Epics: []string{"PAY-1"}, Issues: 3, Points: 3, Releases: []string{"2.14.0"}}},
-		{Name: "Activation rate", Unit: "%", Points: act,
-			Linked: LinkedDelivery{Labels: []string{"onboarding"}, Issues: 5, Points: 5},
-			Flags:  []string{FlagHighDeliveryFlatOutcome}},
+		{Name: "Activation rate", Unit: "%", Direction: DirectionHigherIsBetter, LagWeeks: 2,
+			Points: series(36, 24.0, 24.2, 23.8, 24.0, 24.1, 23.9, 24.0, 25.5, 27.0, 28.5, 28.6, 28.4),
+			Linked: LinkedDelivery{Epics: []string{"ONB-12"}, Labels: []string{"onboarding"},
+				FixVersions: []string{"Onboarding 2.0", "Onboarding 2.1"}},
+			Flags: []string{FlagOutcomeWorkStarved},
+			Releases: []OutcomeRelease{
+				// Given out of order: the report sorts by date.
+				{Name: "Onboarding 2.1", Date: utcDay("2026-11-12"), AfterStart: monday(48), AfterEnd: monday(52),
+					Verdict: VerdictNoData,
+					Text: "Release Onboarding 2.1 (2026-11-12): not enough Activation rate values to compare the 4 weeks before with the 4 weeks from 2026-W48, 2 weeks after the release for the expected lag."},
+				{Name: "Onboarding 2.0", Date: utcDay("2026-10-08"), AfterStart: monday(43), AfterEnd: monday(47),
+					BeforeMean: f64(24.025), AfterMean: f64(27.4), Delta: f64(3.375), DeltaPct: f64(14.047867), Complete: true,
+					Verdict: VerdictImproved,
+					Text: "Release Onboarding 2.0 (2026-10-08): Activation rate averaged 27.4% in the 4 weeks from 2026-W43, 2 weeks after the release for the expected lag, against 24.0% in the 4 weeks before (+3.4, +14%). Activation rate improved together with the release; this shows correlation only, other things changed in the same weeks."},
+			}},
+		{Name: "Churn", Unit: "%", Direction: DirectionLowerIsBetter, LagWeeks: 1,
+			Points: series(36, 2.40, 2.42, 2.38, 2.41, 2.39, 2.40, 2.41, 2.40, 2.39, 2.41, 2.40, 2.40),
+			Linked: LinkedDelivery{Labels: []string{"billing", "retention"}, Issues: 1, Points: 3},
+			Flags:  []string{FlagHighDeliveryFlatOutcome},
+			FlagTexts: []string{"4 issues (13 points, 38% of all delivered) linked to Churn done in 2026-W43–2026-W46, yet Churn stayed flat in 2026-W47 " +
+				"(−0.2% vs its 4-week baseline, allowing a 1-week lag). Delivery and outcome have not moved together so far: " +
+				"a move may still come later, or this work may not be what moves this outcome."},
+			Releases: []OutcomeRelease{
+				// No window bounds given: the report derives them (W41 + 4 weeks).
+				{Name: "Billing 3.4", Date: utcDay("2026-10-01"),
+					BeforeMean: f64(2.4025), AfterMean: f64(2.40), Delta: f64(-0.0025), DeltaPct: f64(-0.104058), Complete: true,
+					Verdict: VerdictFlat,
+					Text: "Release Billing 3.4 (2026-10-01): Churn averaged 2.40% in the 4 weeks from 2026-W41, 1 week after the release for the expected lag, against 2.40% in the 4 weeks before (−0.0025, −0.1%). The outcome stayed flat around the release; this shows correlation only, other things changed in the same weeks."},
+			}},
+	}
+	ratio := func(l, d float64) *float64 { return f64(l / d) }
+	in.Alignment = &AlignmentInput{
+		From: monday(44), To: monday(48),
+		DeliveredPoints: 66, LinkedPoints: 22, DeliveredIssues: 22, LinkedIssues: 8,
+		Ratio: ratio(22, 66), Basis: BasisPoints,
+		Weeks: []AlignmentWeek{
+			{Week: "2026-W44", Ratio: ratio(8, 20), LinkedPoints: 8, DeliveredPoints: 20, LinkedIssues: 3, DeliveredIssues: 7},
+			{Week: "2026-W45", Ratio: ratio(5, 18), LinkedPoints: 5, DeliveredPoints: 18, LinkedIssues: 2, DeliveredIssues: 6},
+			{Week: "2026-W46", Ratio: ratio(6, 16), LinkedPoints: 6, DeliveredPoints: 16, LinkedIssues: 2, DeliveredIssues: 5},
+			{Week: "2026-W47", Ratio: ratio(3, 12), LinkedPoints: 3, DeliveredPoints: 12, LinkedIssues: 1, DeliveredIssues: 4},
+		},
+		FlagTexts: []string{"67% of the 66 points delivered in 2026-W44–2026-W47 is linked to no outcome (22 of 66 linked; threshold 50%). " +
+			"Either that work serves no outcome the product tracks, or the outcome links in the config are incomplete."},
 	}
 	return in
 }
