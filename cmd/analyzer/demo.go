@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -20,7 +19,6 @@ import (
 	"github.com/backlog-health/analyzer/internal/config"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
 	"github.com/backlog-health/analyzer/internal/outcomes"
-	"github.com/backlog-health/analyzer/internal/pgembed"
 	"github.com/backlog-health/analyzer/internal/report"
 	"github.com/backlog-health/analyzer/internal/store"
 )
@@ -45,7 +43,7 @@ func runDemo(ctx context.Context, m *Main, _ []string) error {
 
 	// 1. PostgreSQL: a fresh demo database on the configured server, or on
 	// the embedded one under the state directory.
-	admin, err := m.demoAdminURL(ctx)
+	admin, err := m.adminURL(ctx)
 	if err != nil {
 		return err
 	}
@@ -138,23 +136,6 @@ func pct(v *float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.0f%%", *v*100)
-}
-
-// demoAdminURL returns a maintenance-database URL: on the configured server,
-// or on the embedded one (started under the state directory).
-func (m *Main) demoAdminURL(ctx context.Context) (string, error) {
-	if m.Config.Database.URL != "" {
-		return m.Config.Database.URL, nil
-	}
-	if err := os.MkdirAll(m.Config.StateDir, 0o755); err != nil {
-		return "", fmt.Errorf("state directory: %w", err)
-	}
-	c, err := pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(m.Config.StateDir, "pgdata"), Logger: m.Logger})
-	if err != nil {
-		return "", err
-	}
-	m.cluster = c
-	return c.DSN("postgres"), nil
 }
 
 // recreateDatabase drops and creates database name on the server of

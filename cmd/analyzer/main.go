@@ -310,18 +310,33 @@ func (m *Main) databaseURL(ctx context.Context) (string, error) {
 	if m.Config.Database.URL != "" {
 		return m.Config.Database.URL, nil
 	}
-	if err := os.MkdirAll(m.Config.StateDir, 0o755); err != nil {
-		return "", fmt.Errorf("state directory: %w", err)
-	}
-	c, err := pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(m.Config.StateDir, "pgdata"), Logger: m.Logger})
+	admin, err := m.adminURL(ctx)
 	if err != nil {
 		return "", err
 	}
-	m.cluster = c
-	if err := ensureDatabase(ctx, c.DSN("postgres"), "analyzer"); err != nil {
+	if err := ensureDatabase(ctx, admin, "analyzer"); err != nil {
 		return "", err
 	}
-	return c.DSN("analyzer"), nil
+	return m.cluster.DSN("analyzer"), nil
+}
+
+// adminURL returns a maintenance-database URL: the configured server's, or
+// the embedded cluster's (started under state_dir on first use).
+func (m *Main) adminURL(ctx context.Context) (string, error) {
+	if m.Config.Database.URL != "" {
+		return m.Config.Database.URL, nil
+	}
+	if m.cluster == nil {
+		if err := os.MkdirAll(m.Config.StateDir, 0o755); err != nil {
+			return "", fmt.Errorf("state directory: %w", err)
+		}
+		c, err := pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(m.Config.StateDir, "pgdata"), Logger: m.Logger})
+		if err != nil {
+			return "", err
+		}
+		m.cluster = c
+	}
+	return m.cluster.DSN("postgres"), nil
 }
 
 func runVersion(_ context.Context, m *Main, _ []string) error {

@@ -12,23 +12,10 @@ import (
 	"github.com/backlog-health/analyzer/internal/metrics"
 	"github.com/backlog-health/analyzer/internal/pgtest"
 	"github.com/backlog-health/analyzer/internal/store"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := store.Open(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 func at(day, hour int) time.Time { return time.Date(2026, 10, day, hour, 0, 0, 0, time.UTC) }
 func pts(f float64) *float64     { return &f }
@@ -99,7 +86,7 @@ func sprintKPI(t *testing.T, s *store.Store) metrics.SprintKPI {
 
 func TestComputeFromStore(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := storetest.MustOpen(t)
 	seed(t, s, "customfield_10016")
 	cfg := compute.Config{Now: func() time.Time { return at(20, 12) }}
 	res, err := compute.RunOnce(ctx, s, cfg)
@@ -151,7 +138,7 @@ func TestComputeFromStore(t *testing.T) {
 // Without an estimation field velocity is counted in issues and said so,
 // never a silent zero.
 func TestComputeWithoutEstimationField(t *testing.T) {
-	s := openStore(t)
+	s := storetest.MustOpen(t)
 	seed(t, s, "")
 	res, err := compute.RunOnce(context.Background(), s, compute.Config{Now: func() time.Time { return at(20, 12) }})
 	if err != nil {

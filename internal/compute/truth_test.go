@@ -2,6 +2,7 @@ package compute_test
 
 import (
 	"context"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"log/slog"
 	"math"
 	"net/http/httptest"
@@ -46,7 +47,7 @@ func TestAgainstSimulatorTruth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := openStore(t)
+			st := storetest.MustOpen(t)
 			if _, err := sync.New(st, client, sync.Config{SiteID: "sim", BaseURL: srv.URL}).Run(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package outcomes_test
 import (
 	"context"
 	"errors"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"strings"
 	"testing"
 
@@ -189,7 +190,7 @@ func TestParseCSVErrorLimit(t *testing.T) {
 // The good file before it and the table stay as they were.
 func TestCSVImportAllOrNothing(t *testing.T) {
 	ctx := context.Background()
-	s := mustOpenStore(t)
+	s := storetest.MustOpen(t)
 	good := "date,metric,value\n2026-11-09,mrr,1000\n2026-11-16,mrr,1100\n"
 	vals, err := outcomes.ParseCSV(strings.NewReader(good), outcomes.CSVOptions{Known: known, Strict: true})
 	if err != nil {

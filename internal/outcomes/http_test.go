@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -62,7 +63,7 @@ const goodBody = `{"values":[
 ]}`
 
 func TestHandlerAuth(t *testing.T) {
-	s := mustOpenStore(t)
+	s := storetest.MustOpen(t)
 	srv := httptest.NewServer(outcomes.Handler(s, testToken, known, nil))
 	defer srv.Close()
 	for name, auth := range map[string]string{
@@ -110,7 +111,7 @@ func (failSink) OutcomeUpsertMany(context.Context, []outcomes.Value) error {
 
 func TestHandlerStoresAndReplayIsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	s := mustOpenStore(t)
+	s := storetest.MustOpen(t)
 	srv := httptest.NewServer(outcomes.Handler(s, testToken, known, nil))
 	defer srv.Close()
 
@@ -156,7 +157,7 @@ func TestHandlerStoresAndReplayIsIdempotent(t *testing.T) {
 }
 
 func TestHandlerBadRequests(t *testing.T) {
-	s := mustOpenStore(t)
+	s := storetest.MustOpen(t)
 	srv := httptest.NewServer(outcomes.Handler(s, testToken, known, nil))
 	defer srv.Close()
 	auth := "Bearer " + testToken

@@ -23,21 +23,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// mustOpenStore returns a store on a fresh, migrated database.
-func mustOpenStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	ctx := context.Background()
-	s, err := store.Open(ctx, pgtest.NewDatabase(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(ctx, nil); err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
 func countRows(tb testing.TB, s *store.Store) int {
 	tb.Helper()
 	var n int

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	_ "github.com/lib/pq" // registers the "postgres" driver
+
+	"github.com/backlog-health/analyzer/internal/dsn"
 )
 
 // SQLSource pulls one outcome metric from the user's own PostgreSQL.
@@ -73,13 +75,13 @@ func (src SQLSource) pull(ctx context.Context) ([]Value, error) {
 
 	db, err := sql.Open("postgres", src.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("%s: unable to open %s: %w", prefix, redactDSN(src.DSN), err)
+		return nil, fmt.Errorf("%s: unable to open %s: %w", prefix, dsn.Redact(src.DSN), err)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("%s: unable to connect to %s: %w", prefix, redactDSN(src.DSN), err)
+		return nil, fmt.Errorf("%s: unable to connect to %s: %w", prefix, dsn.Redact(src.DSN), err)
 	}
 	defer func() { _ = tx.Rollback() }() // it only ever read
 	ms := strconv.FormatInt(max(src.Timeout.Milliseconds(), 1), 10)
@@ -260,27 +262,4 @@ func dsnPassword(dsn string) string {
 		}
 	}
 	return ""
-}
-
-// redactDSN returns dsn with its password replaced by "xxxxx" (the same
-// rule as store.RedactDSN, which this package cannot import).
-func redactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.Host != "" {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-		q := u.Query()
-		if q.Has("password") {
-			q.Set("password", "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-		return u.String()
-	}
-	fields := strings.Fields(dsn)
-	for i, f := range fields {
-		if k, _, ok := strings.Cut(f, "="); ok && strings.EqualFold(k, "password") {
-			fields[i] = k + "=xxxxx"
-		}
-	}
-	return strings.Join(fields, " ")
 }

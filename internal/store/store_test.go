@@ -13,6 +13,7 @@ import (
 	analyzer "github.com/backlog-health/analyzer"
 	"github.com/backlog-health/analyzer/internal/pgtest"
 	"github.com/backlog-health/analyzer/internal/store"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"go.uber.org/goleak"
 )
 
@@ -28,19 +29,7 @@ func TestMain(m *testing.M) {
 }
 
 // MustOpenDB returns a store on a fresh, migrated database.
-func MustOpenDB(tb testing.TB) *store.Store {
-	tb.Helper()
-	ctx := context.Background()
-	s, err := store.Open(ctx, pgtest.NewDatabase(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(ctx, nil); err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
+func MustOpenDB(tb testing.TB) *store.Store { return storetest.MustOpen(tb) }
 
 func TestMigrate(t *testing.T) {
 	ctx := context.Background()

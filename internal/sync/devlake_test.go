@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"encoding/csv"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,7 +30,7 @@ func TestDevLakeRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	site := newSim(t, jirasim.Config{Mode: jirasim.ModeCloud, DataDir: data})
-	st := openStore(t)
+	st := storetest.MustOpen(t)
 	res := runSync(t, st, site, sync.Config{})
 	if len(res.Skipped) != 0 {
 		t.Fatalf("skipped %v", res.Skipped)

@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"fmt"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"net/http"
 	"slices"
 	"sort"
@@ -51,7 +52,7 @@ func TestFullSync(t *testing.T) {
 	for _, mode := range []jirasim.Mode{jirasim.ModeCloud, jirasim.ModeDC} {
 		t.Run(string(mode), func(t *testing.T) {
 			ctx := context.Background()
-			st := openStore(t)
+			st := storetest.MustOpen(t)
 			site := newSim(t, jirasim.Config{Mode: mode, Issues: 450, Teams: 3, Seed: 7})
 			res := runSync(t, st, site, sync.Config{})
 			truth, err := site.sim.Truth()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -64,7 +65,7 @@ func TestKillAndResume(t *testing.T) {
 	site := newSim(t, jirasim.Config{Issues: 900, Teams: 3, Seed: 11})
 	cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 50}
 
-	clean := openStore(t)
+	clean := storetest.MustOpen(t)
 	if _, err := sync.New(clean, site.client(t, ""), cfg).Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestKillAndResume(t *testing.T) {
 	killAt := int32(1 + rand.New(rand.NewPCG(seed, 1)).IntN(17))
 	t.Logf("killing the sync after issue page %d (seed %d)", killAt, seed)
 
-	st := openStore(t)
+	st := storetest.MustOpen(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	src := &cancelAfter{Client: site.client(t, ""), pages: killAt, cancel: cancel}
 	if _, err := sync.New(st, src, cfg).Run(ctx); !errors.Is(err, context.Canceled) {
@@ -108,7 +109,7 @@ func TestIncremental(t *testing.T) {
 	// The site's present is an hour ago, so nothing generated falls inside
 	// the next run's overlap window: only touched issues are newer.
 	site := newSim(t, jirasim.Config{Issues: 600, Teams: 3, Seed: 5, Now: time.Now().Add(-time.Hour)})
-	st := openStore(t)
+	st := storetest.MustOpen(t)
 	runSync(t, st, site, sync.Config{})
 
 	// No change: 3 boards × (configuration + sprints + one empty issue page)
@@ -145,7 +146,7 @@ func TestRateLimitStormAnd503(t *testing.T) {
 		t.Run(header, func(t *testing.T) {
 			site := newSim(t, jirasim.Config{Issues: 300, Teams: 2, Seed: 3,
 				Faults: jirasim.Faults{RateLimitPerSecond: 8, RateLimitHeader: header, Fail503Every: 7, MalformedFraction: 0.05}})
-			st := openStore(t)
+			st := storetest.MustOpen(t)
 			c, err := jira.New(context.Background(), jira.Config{BaseURL: site.srv.URL, SiteID: "sim",
 				Email: "sim@example.com", Token: "sim-token", Flavor: "cloud", MaxRetries: 10,
 				BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
@@ -173,7 +174,7 @@ func TestRateLimitStormAnd503(t *testing.T) {
 func TestBoardLock(t *testing.T) {
 	ctx := context.Background()
 	site := newSim(t, jirasim.Config{Issues: 120, Teams: 2})
-	st := openStore(t)
+	st := storetest.MustOpen(t)
 	boards, err := site.client(t, "").Boards(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +215,7 @@ func (c *corruptOne) BoardIssuesPage(ctx context.Context, boardID int64, jql str
 // the run ends with an error counting the skipped issues.
 func TestMalformedIssueSkipped(t *testing.T) {
 	site := newSim(t, jirasim.Config{Issues: 120, Teams: 2, Seed: 9})
-	st := openStore(t)
+	st := storetest.MustOpen(t)
 	res, err := sync.New(st, &corruptOne{Client: site.client(t, "")}, sync.Config{SiteID: "sim", BaseURL: site.srv.URL}).Run(context.Background())
 	if !errors.Is(err, sync.ErrSkippedIssues) || len(res.Skipped) != 1 {
 		t.Fatalf("err %v, skipped %v; want ErrSkippedIssues with 1", err, res.Skipped)

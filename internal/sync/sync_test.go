@@ -14,24 +14,11 @@ import (
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
 	"github.com/backlog-health/analyzer/internal/pgtest"
 	"github.com/backlog-health/analyzer/internal/store"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"github.com/backlog-health/analyzer/internal/sync"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := store.Open(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 type simSite struct {
 	sim *jirasim.Server
@@ -95,7 +82,7 @@ func count(t *testing.T, s *store.Store, q string, args ...any) int {
 
 // A wrong token is one clear error naming the site, and nothing is written.
 func TestWrongTokenWritesNothing(t *testing.T) {
-	st := openStore(t)
+	st := storetest.MustOpen(t)
 	site := newSim(t, jirasim.Config{Issues: 120, Teams: 2})
 	_, err := sync.New(st, site.client(t, "not-the-token"), sync.Config{SiteID: "sim", BaseURL: site.srv.URL}).Run(context.Background())
 	if !errors.Is(err, jira.ErrUnauthorized) {
