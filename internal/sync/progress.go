@@ -40,7 +40,7 @@ func (p *Progress) Start(label string, total int) {
 	}
 	p.label, p.done, p.total = label, 0, total
 	p.started = p.Now()
-	p.lastReport = time.Time{}
+	p.lastReport = p.started
 }
 
 // SetTotal updates the estimated total (Jira reports it with the first page).

@@ -224,3 +224,58 @@ func TestMalformedIssueSkipped(t *testing.T) {
 		t.Fatalf("%d issues stored, want 119 (120 less the broken one)", n)
 	}
 }
+
+// hideIssue wraps the client and leaves one issue out of every page, as if
+// it had been deleted in Jira or moved to another board.
+type hideIssue struct {
+	*jira.Client
+	key string
+}
+
+func (h *hideIssue) BoardIssuesPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, cur jira.Cursor) (*jira.SearchPage, error) {
+	pg, err := h.Client.BoardIssuesPage(ctx, boardID, jql, opts, cur)
+	if err != nil {
+		return pg, err
+	}
+	kept := pg.Issues[:0:0]
+	for _, raw := range pg.Issues {
+		var v struct{ Key string }
+		_ = json.Unmarshal(raw, &v)
+		if v.Key != h.key {
+			kept = append(kept, raw)
+		}
+	}
+	pg.Issues = kept
+	return pg, nil
+}
+
+// An issue that left the board is marked removed by the next full sync; its
+// row and history stay.
+func TestRemovedIssueMarkedNotLost(t *testing.T) {
+	ctx := context.Background()
+	site := newSim(t, jirasim.Config{Issues: 120, Teams: 2, Seed: 4})
+	st := storetest.MustOpen(t)
+	runSync(t, st, site, sync.Config{})
+	var key string
+	var historyBefore int
+	_ = st.DB().GetContext(ctx, &key, `SELECT issue_key FROM issues ORDER BY issue_id LIMIT 1`)
+	_ = st.DB().GetContext(ctx, &historyBefore, `SELECT count(*) FROM changelog_items c JOIN issues i USING (site_id, issue_id) WHERE i.issue_key = $1`, key)
+
+	res, err := sync.New(st, &hideIssue{Client: site.client(t, ""), key: key}, sync.Config{SiteID: "sim", BaseURL: site.srv.URL, Full: true}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IssuesRemoved != 1 {
+		t.Fatalf("%d issues marked removed, want 1 (%s)", res.IssuesRemoved, key)
+	}
+	var removed bool
+	_ = st.DB().GetContext(ctx, &removed, `SELECT b.removed_at IS NOT NULL FROM board_issues b JOIN issues i USING (site_id, issue_id) WHERE i.issue_key = $1`, key)
+	var historyAfter int
+	_ = st.DB().GetContext(ctx, &historyAfter, `SELECT count(*) FROM changelog_items c JOIN issues i USING (site_id, issue_id) WHERE i.issue_key = $1`, key)
+	if !removed || historyAfter != historyBefore || historyBefore == 0 {
+		t.Fatalf("%s: removed %v, history %d → %d", key, removed, historyBefore, historyAfter)
+	}
+	if n := count(t, st, `SELECT count(*) FROM issues`); n != 120 {
+		t.Fatalf("%d issues stored, want all 120 kept", n)
+	}
+}
