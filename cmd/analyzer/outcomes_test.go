@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -103,5 +105,45 @@ func TestOutcomesPushMounted(t *testing.T) {
 	_ = m.store.DB().GetContext(ctx, &v, `SELECT value FROM outcome_values WHERE metric = 'mrr'`)
 	if v != 123.5 {
 		t.Fatalf("stored %v, want 123.5", v)
+	}
+}
+
+// `analyzer outcomes pull` reads a metric from the user's own database (a
+// second database on the test server) with the configured query.
+func TestOutcomesPull(t *testing.T) {
+	ctx := context.Background()
+	userDB := newDB(t)
+	db, err := sql.Open("postgres", userDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE mrr_weekly (week date, eur numeric);
+		INSERT INTO mrr_weekly VALUES ('2026-11-09', 120000), ('2026-11-16', 123400)`); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeFile(t, "c.yaml", fmt.Sprintf(`outcomes:
+  metrics:
+    - name: mrr
+      unit: EUR
+  sql_sources:
+    - metric: mrr
+      dsn: %s
+      query: SELECT week AS date, eur AS value FROM mrr_weekly
+`, userDB))
+	m, out, _, err := newTestMain(t, map[string]string{"DATABASE_URL": newDB(t)}, "--config", cfg, "outcomes", "pull")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "pulled 2 outcome value(s) from 1 SQL source(s)") {
+		t.Fatalf("output: %s", out)
+	}
+	var sum float64
+	_ = m.store.DB().GetContext(ctx, &sum, `SELECT sum(value) FROM outcome_values WHERE metric = 'mrr'`)
+	if sum != 243400 { // 120,000 + 123,400
+		t.Fatalf("stored sum %v, want 243400", sum)
 	}
 }
