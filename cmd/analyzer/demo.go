@@ -201,6 +201,7 @@ func (m *Main) demoOutcomes(ctx context.Context, s *store.Store, now time.Time) 
 		}
 	}
 	m.Config.Outcomes.Metrics = outcomes.DemoMetrics()
+	m.Config.Outcomes.Analysis.Weeks = 26 // the series' whole span, so the epics shipped in summer show
 	m.Config.Outcomes.Links = nil
 	for _, mt := range m.Config.Outcomes.Metrics {
 		if l := links[mt.Name]; len(l.Epics) > 0 {

@@ -201,19 +201,22 @@ func (m *Main) outcomeAnalysis(ctx context.Context, s *store.Store, week report.
 	return an, true, nil
 }
 
-// outcomeInputs maps the outcome analysis of week into the report's PM view.
-func (m *Main) outcomeInputs(ctx context.Context, s *store.Store, week report.ISOWeek, now time.Time) ([]report.OutcomeInput, error) {
+// outcomeInputs maps the outcome analysis of week into the report's PM
+// view: per outcome its series, linked delivery, release windows and flags,
+// and the alignment of all delivered work.
+func (m *Main) outcomeInputs(ctx context.Context, s *store.Store, week report.ISOWeek, now time.Time) ([]report.OutcomeInput, *report.AlignmentInput, error) {
 	an, ok, err := m.outcomeAnalysis(ctx, s, week, now)
 	if err != nil || !ok {
-		return nil, err
+		return nil, nil, err
 	}
 	links := map[string]outcomes.Link{}
 	for _, l := range m.Config.Outcomes.Links {
 		links[l.Metric] = l
 	}
+	window := an.Options.WindowWeeks
 	var out []report.OutcomeInput
 	for _, o := range an.Outcomes {
-		in := report.OutcomeInput{Name: o.Metric.Name, Unit: o.Metric.Unit}
+		in := report.OutcomeInput{Name: o.Metric.Name, Unit: o.Metric.Unit, Direction: o.Metric.Direction, LagWeeks: o.LagWeeks}
 		for _, w := range o.Weeks {
 			if w.Value != nil {
 				in.Points = append(in.Points, report.OutcomePoint{Date: w.WeekStart, Value: *w.Value})
@@ -226,9 +229,28 @@ func (m *Main) outcomeInputs(ctx context.Context, s *store.Store, week report.IS
 			in.Linked.Issues, in.Linked.Points, in.Linked.Releases = last.Issues, last.Points, last.Releases
 		}
 		for _, f := range o.Flags {
-			in.Flags = append(in.Flags, f.Kind)
+			in.Flags, in.FlagTexts = append(in.Flags, f.Kind), append(in.FlagTexts, f.Text)
+		}
+		for _, rw := range o.Releases {
+			in.Releases = append(in.Releases, report.OutcomeRelease{
+				Name: rw.Release, Date: rw.Date, AfterStart: rw.AfterStart, AfterEnd: rw.AfterStart.AddDate(0, 0, 7*window),
+				BeforeMean: rw.BeforeMean, AfterMean: rw.AfterMean, Delta: rw.Delta, DeltaPct: rw.DeltaPct,
+				Complete: rw.Complete, Verdict: rw.Verdict, Text: rw.Text,
+			})
 		}
 		out = append(out, in)
 	}
-	return out, nil
+	a := an.Alignment
+	al := &report.AlignmentInput{From: a.From, To: a.To, DeliveredPoints: a.DeliveredPoints, LinkedPoints: a.LinkedPoints,
+		DeliveredIssues: a.DeliveredIssues, LinkedIssues: a.LinkedIssues, Ratio: a.Ratio, Basis: a.Basis}
+	for _, w := range an.AlignmentWeeks {
+		al.Weeks = append(al.Weeks, report.AlignmentWeek{Week: w.Week, Ratio: w.Ratio, LinkedPoints: w.LinkedPoints,
+			DeliveredPoints: w.DeliveredPoints, LinkedIssues: w.LinkedIssues, DeliveredIssues: w.DeliveredIssues})
+	}
+	for _, f := range an.Flags {
+		if f.Metric == "" {
+			al.FlagTexts = append(al.FlagTexts, f.Text)
+		}
+	}
+	return out, al, nil
 }

@@ -57,11 +57,11 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 	if boardID != 0 && len(in.Teams) == 0 {
 		return nil, fmt.Errorf("report: board %d has no computed KPIs (unknown board, or run `analyzer compute` first)", boardID)
 	}
-	outcomes, err := m.outcomeInputs(ctx, s, week, now)
+	outcomes, alignment, err := m.outcomeInputs(ctx, s, week, now)
 	if err != nil {
 		return nil, err
 	}
-	in.Outcomes = outcomes
+	in.Outcomes, in.Alignment = outcomes, alignment
 	r, err := report.Build(in)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)

@@ -113,3 +113,40 @@ func TestHTMLInChromium(t *testing.T) {
 		}
 	}
 }
+
+// The outcomes page in headless Chromium: the outcome charts and their
+// release markers are in the DOM, and nothing errs in the console.
+func TestOutcomesHTMLInChromium(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("%s is absent (apt-get install -y chromium): headless browser check skipped", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("headless Chromium takes a few seconds; skipped in -short mode")
+	}
+	html, err := os.ReadFile(filepath.Join("testdata", "outcomes.golden.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(t.TempDir(), "outcomes.html")
+	if err := os.WriteFile(page, html, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, stderr := runChromium(t, chromiumArgs(t, "--enable-logging=stderr", "--v=0", "--dump-dom", "file://"+page)...)
+	if m := consoleProblem.FindAll(stderr, -1); len(m) > 0 {
+		t.Errorf("console errors in dump-dom: %q", m)
+	}
+	d := string(dom)
+	// One team (4 charts) and two outcomes (one chart each); releases in
+	// the charts: Onboarding 2.0 and 2.1, Billing 3.4.
+	if n := strings.Count(d, `<svg class="chart"`); n != 6 {
+		t.Errorf("DOM has %d charts, want 6", n)
+	}
+	if n := strings.Count(d, `<g class="release-marker">`); n != 3 {
+		t.Errorf("DOM has %d release markers, want 3", n)
+	}
+	for _, want := range []string{`class="after-window"`, "Alignment", "not proof of cause and effect"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("DOM lacks %q", want)
+		}
+	}
+}

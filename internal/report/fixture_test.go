@@ -285,11 +285,11 @@ func outcomesInput(t testing.TB) Input {
 				// Given out of order: the report sorts by date.
 				{Name: "Onboarding 2.1", Date: utcDay("2026-11-12"), AfterStart: monday(48), AfterEnd: monday(52),
 					Verdict: VerdictNoData,
-					Text: "Release Onboarding 2.1 (2026-11-12): not enough Activation rate values to compare the 4 weeks before with the 4 weeks from 2026-W48, 2 weeks after the release for the expected lag."},
+					Text:    "Release Onboarding 2.1 (2026-11-12): not enough Activation rate values to compare the 4 weeks before with the 4 weeks from 2026-W48, 2 weeks after the release for the expected lag."},
 				{Name: "Onboarding 2.0", Date: utcDay("2026-10-08"), AfterStart: monday(43), AfterEnd: monday(47),
 					BeforeMean: f64(24.025), AfterMean: f64(27.4), Delta: f64(3.375), DeltaPct: f64(14.047867), Complete: true,
 					Verdict: VerdictImproved,
-					Text: "Release Onboarding 2.0 (2026-10-08): Activation rate averaged 27.4% in the 4 weeks from 2026-W43, 2 weeks after the release for the expected lag, against 24.0% in the 4 weeks before (+3.4, +14%). Activation rate improved together with the release; this shows correlation only, other things changed in the same weeks."},
+					Text:    "Release Onboarding 2.0 (2026-10-08): Activation rate averaged 27.4% in the 4 weeks from 2026-W43, 2 weeks after the release for the expected lag, against 24.0% in the 4 weeks before (+3.4, +14%). Activation rate improved together with the release; this shows correlation only, other things changed in the same weeks."},
 			}},
 		{Name: "Churn", Unit: "%", Direction: DirectionLowerIsBetter, LagWeeks: 1,
 			Points: series(36, 2.40, 2.42, 2.38, 2.41, 2.39, 2.40, 2.41, 2.40, 2.39, 2.41, 2.40, 2.40),
@@ -303,7 +303,7 @@ func outcomesInput(t testing.TB) Input {
 				{Name: "Billing 3.4", Date: utcDay("2026-10-01"),
 					BeforeMean: f64(2.4025), AfterMean: f64(2.40), Delta: f64(-0.0025), DeltaPct: f64(-0.104058), Complete: true,
 					Verdict: VerdictFlat,
-					Text: "Release Billing 3.4 (2026-10-01): Churn averaged 2.40% in the 4 weeks from 2026-W41, 1 week after the release for the expected lag, against 2.40% in the 4 weeks before (−0.0025, −0.1%). The outcome stayed flat around the release; this shows correlation only, other things changed in the same weeks."},
+					Text:    "Release Billing 3.4 (2026-10-01): Churn averaged 2.40% in the 4 weeks from 2026-W41, 1 week after the release for the expected lag, against 2.40% in the 4 weeks before (−0.0025, −0.1%). The outcome stayed flat around the release; this shows correlation only, other things changed in the same weeks."},
 			}},
 	}
 	ratio := func(l, d float64) *float64 { return f64(l / d) }

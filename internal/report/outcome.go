@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -262,7 +263,7 @@ func buildOutcome(oi OutcomeInput, end time.Time, loc *time.Location, base strin
 		for i := n - 2; i >= 0; i-- {
 			if !kept[i].Date.After(cut) {
 				o.Previous = ptr(kept[i].Value)
-				o.Change = ptr(last.Value - kept[i].Value)
+				o.Change = ptr(tidy(last.Value - kept[i].Value))
 				o.Trend = trendWithin(last.Value, kept[i].Value, outcomeTrendTolerance)
 				break
 			}
@@ -273,7 +274,9 @@ func buildOutcome(oi OutcomeInput, end time.Time, loc *time.Location, base strin
 				before = append(before, p.Value)
 			}
 		}
-		o.Baseline = mean(before)
+		if m := mean(before); m != nil {
+			o.Baseline = ptr(tidy(*m))
+		}
 	}
 
 	for _, ri := range oi.Releases {
@@ -340,6 +343,10 @@ func buildAlignment(ai AlignmentInput, loc *time.Location) *Alignment {
 	slices.SortStableFunc(a.Weeks, func(x, y AlignmentWeek) int { return strings.Compare(x.Week, y.Week) })
 	return a
 }
+
+// tidy drops floating-point noise from a computed figure (28.4 − 25.5 =
+// 2.8999999999999986 → 2.9) so that the JSON shows what a person would.
+func tidy(x float64) float64 { return math.Round(x*1e9) / 1e9 }
 
 // outcomeTrendTolerance: an outcome moving less than 1 % in 4 weeks is flat
 // (business metrics move slowly; 5 % of MRR in a month is a real change).

@@ -40,17 +40,26 @@ func OutcomeChart(o Outcome) template.HTML {
 	if o.Direction == DirectionLowerIsBetter {
 		dir = "lower is better"
 	}
-	s := newSVG(fmt.Sprintf("%s (%s) per week, %s, with %d linked releases marked", o.Name, o.Unit, dir, len(o.ReleasesInChart())))
+	s := newSVG(fmt.Sprintf("%s (%s) per week, %s, with %s marked", o.Name, o.Unit, dir, plural(len(o.ReleasesInChart()), "linked release", "linked releases")))
 	if len(o.Series) == 0 {
 		return s.empty("No values in these weeks")
 	}
-	s.legend([2]string{o.Name + " (" + dir + ")", colOutcome}, [2]string{"after window of a release", colUndecided})
+	arrow := "↑ better"
+	if o.Direction == DirectionLowerIsBetter {
+		arrow = "↓ better"
+	}
+	s.legend([2]string{shortLabel(o.Name, 24) + " (" + arrow + ")", colOutcome}, [2]string{"after window", colUndecided})
 	from, to := mondayOf(o.from), o.to
 	span := to.Sub(from).Hours()
 	x := func(t time.Time) float64 { return padL + t.Sub(from).Hours()/span*plotW }
 	lo, hi := o.Series[0].Value, o.Series[0].Value
 	for _, p := range o.Series {
 		lo, hi = min(lo, p.Value), max(hi, p.Value)
+	}
+	// A y span of at least 10 % of the level: a series flat within ±2 %
+	// must look flat, not fill the chart with its noise.
+	if mid := (lo + hi) / 2; hi-lo < 0.1*math.Abs(mid) {
+		lo, hi = mid-0.05*math.Abs(mid), mid+0.05*math.Abs(mid)
 	}
 	bottom, step := niceRange(lo, hi)
 	top := bottom + 4*step

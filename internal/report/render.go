@@ -64,6 +64,10 @@ var funcs = map[string]any{
 	"signedPct": signedPct,
 	"verdict":   verdictText,
 	"linked":    linkedText,
+	"val":       optVal,
+	"signedVal": signedVal,
+	"withUnit":  withUnit,
+	"count":     plural,
 }
 
 // The templates are parsed once, at package initialisation: a broken
@@ -179,6 +183,63 @@ func signedPct(p *float64) string {
 		return "−" + strconv.FormatFloat(-v, 'f', -1, 64) + "%"
 	}
 	return "0%"
+}
+
+// fmtVal formats an outcome value with the precision its size needs:
+// 133500, 28.4, 2.41, 0.0025.
+func fmtVal(x float64) string {
+	a := math.Abs(x)
+	dec := 0
+	switch {
+	case a == 0:
+		return "0"
+	case a >= 100:
+	case a >= 10:
+		dec = 1
+	case a >= 1:
+		dec = 2
+	default: // two significant digits
+		dec = min(6, int(-math.Floor(math.Log10(a)))+1)
+	}
+	s := strconv.FormatFloat(x, 'f', dec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return strings.Replace(s, "-", "−", 1)
+}
+
+func optVal(p *float64) string {
+	if p == nil {
+		return NA
+	}
+	return fmtVal(*p)
+}
+
+func signedVal(p *float64) string {
+	if p == nil {
+		return NA
+	}
+	if s := fmtVal(*p); *p > 0 && s != "0" {
+		return "+" + s
+	} else {
+		return s
+	}
+}
+
+// withUnit formats an outcome value with its unit: "28.4%", "133500 EUR".
+func withUnit(p *float64, unit string) string {
+	switch {
+	case p == nil:
+		return NA
+	case unit == "":
+		return fmtVal(*p)
+	case unit == "%":
+		return fmtVal(*p) + "%"
+	}
+	return fmtVal(*p) + " " + unit
 }
 
 func directionText(d string) string {
