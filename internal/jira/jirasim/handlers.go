@@ -445,6 +445,26 @@ type searchReq struct {
 	NextPageToken string   `json:"nextPageToken"`
 }
 
+// readSearchJQL reads a GET or POST search and parses its JQL; on a bad
+// method, body or JQL it answers Jira's error and returns false.
+func readSearchJQL(w http.ResponseWriter, r *http.Request) (searchReq, *jqlQuery, bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		writeErr(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+		return searchReq{}, nil, false
+	}
+	sr, err := readSearch(r)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, err.Error())
+		return searchReq{}, nil, false
+	}
+	jq, err := parseJQL(sr.JQL, timeZone)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, err.Error())
+		return searchReq{}, nil, false
+	}
+	return sr, jq, true
+}
+
 func readSearch(r *http.Request) (searchReq, error) {
 	var sr searchReq
 	if r.Method == http.MethodPost {
@@ -492,18 +512,8 @@ func (sv *Server) searchLegacy(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusGone, msgSearchRemoved)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		writeErr(w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return
-	}
-	sr, err := readSearch(r)
-	if err != nil {
-		writeErr(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	jq, err := parseJQL(sr.JQL, timeZone)
-	if err != nil {
-		writeErr(w, http.StatusBadRequest, err.Error())
+	sr, jq, ok := readSearchJQL(w, r)
+	if !ok {
 		return
 	}
 	res, err := sv.search(jq, scope{})
@@ -522,18 +532,8 @@ func (sv *Server) searchLegacy(w http.ResponseWriter, r *http.Request) {
 
 // searchJQL is Cloud's /rest/api/{2,3}/search/jql: nextPageToken + isLast.
 func (sv *Server) searchJQL(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		writeErr(w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return
-	}
-	sr, err := readSearch(r)
-	if err != nil {
-		writeErr(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	jq, err := parseJQL(sr.JQL, timeZone)
-	if err != nil {
-		writeErr(w, http.StatusBadRequest, err.Error())
+	sr, jq, ok := readSearchJQL(w, r)
+	if !ok {
 		return
 	}
 	if !jq.bounded() {
