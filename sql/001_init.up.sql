@@ -150,14 +150,17 @@ CREATE TABLE sync_state (
 
 -- KPI snapshots: one row per board and sprint, and per board and ISO week.
 -- definition_version changes when a KPI's definition does, so old snapshots are
--- recognisable; recomputation overwrites (idempotent).
+-- recognisable; recomputation overwrites (idempotent). data is json, not
+-- jsonb: snapshots are written in bulk on every compute and read whole by the
+-- report, never queried inside, and json skips the binary conversion (a
+-- fifth of compute's time at 100,000 issues).
 CREATE TABLE kpi_sprint (
     site_id            text NOT NULL,
     board_id           bigint NOT NULL,
     sprint_id          bigint NOT NULL,
     computed_at        timestamptz NOT NULL,
     definition_version integer NOT NULL,
-    data               jsonb NOT NULL,
+    data               json NOT NULL,
     PRIMARY KEY (site_id, board_id, sprint_id)
 );
 
@@ -167,7 +170,7 @@ CREATE TABLE kpi_week (
     week_start         date NOT NULL,
     computed_at        timestamptz NOT NULL,
     definition_version integer NOT NULL,
-    data               jsonb NOT NULL,
+    data               json NOT NULL,
     PRIMARY KEY (site_id, board_id, week_start)
 );
 

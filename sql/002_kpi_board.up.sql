@@ -8,6 +8,6 @@ CREATE TABLE kpi_board (
     board_id           bigint NOT NULL,
     computed_at        timestamptz NOT NULL,
     definition_version integer NOT NULL,
-    data               jsonb NOT NULL,
+    data               json NOT NULL, -- json like kpi_sprint and kpi_week: written whole, read whole
     PRIMARY KEY (site_id, board_id)
 );

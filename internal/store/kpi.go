@@ -27,6 +27,12 @@ type KPISnapshot struct {
 // recomputation is idempotent and a reader never sees half a board.
 func (s *Store) KPIReplaceBoard(ctx context.Context, siteID string, boardID int64, board KPISnapshot, sprints, weeks []KPISnapshot) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Snapshots are derived data that the next compute rewrites: losing
+		// the last ones to a crash costs nothing, so this transaction does not
+		// wait for its WAL flush (a board's rows still commit atomically).
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return fmt.Errorf("store: write KPIs of board %d: %w", boardID, err)
+		}
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO kpi_board (site_id, board_id, computed_at, definition_version, data) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (site_id, board_id) DO UPDATE SET computed_at = EXCLUDED.computed_at,
@@ -83,7 +89,7 @@ func kpiInsert(ctx context.Context, tx *sqlx.Tx, table, keyCol, keyExpr, siteID 
 		keys[i], computed[i], versions[i], data[i] = key(k), timeText(&k.ComputedAt), int64(k.DefinitionVersion), string(k.Data)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (site_id, board_id, `+keyCol+`, computed_at, definition_version, data)
-		SELECT $1, $2, `+keyExpr+`, u.computed::timestamptz, u.version, u.data::jsonb
+		SELECT $1, $2, `+keyExpr+`, u.computed::timestamptz, u.version, u.data::json
 		FROM unnest($3::text[], $4::text[], $5::int[], $6::text[]) AS u(key, computed, version, data)`,
 		siteID, boardID, pq.Array(keys), pq.Array(computed), pq.Array(versions), pq.Array(data))
 	if err != nil {
