@@ -100,47 +100,60 @@ type Result struct {
 // each issue's Jira JSON too (only an escape rule on custom field values
 // reads it).
 func Load(ctx context.Context, st *store.Store, siteID string, boardID int64, withRaw bool) (metrics.BoardData, error) {
-	multi, err := st.IssueIDsOnSeveralBoards(ctx, siteID)
-	if err != nil {
-		return metrics.BoardData{}, err
-	}
-	return load(ctx, st, siteID, boardID, withRaw, multi)
-}
-
-// load is Load with the site-wide set of issues on several boards given
-// (it is the same for every board of a site: RunOnce reads it once).
-func load(ctx context.Context, st *store.Store, siteID string, boardID int64, withRaw bool, multi map[int64]bool) (metrics.BoardData, error) {
 	b, err := st.BoardGet(ctx, siteID, boardID)
 	if err != nil {
 		return metrics.BoardData{}, err
 	}
+	site, err := loadSite(ctx, st, siteID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	return load(ctx, st, b, site, withRaw)
+}
+
+// siteData is what every board of a site shares: read once per run.
+type siteData struct {
+	statuses map[string]analyzer.Status
+	multi    map[int64]bool // issues on several boards
+}
+
+func loadSite(ctx context.Context, st *store.Store, siteID string) (siteData, error) {
 	statuses, err := st.StatusList(ctx, siteID)
 	if err != nil {
-		return metrics.BoardData{}, err
+		return siteData{}, err
 	}
-	sprints, err := st.SprintListByBoard(ctx, siteID, boardID)
+	multi, err := st.IssueIDsOnSeveralBoards(ctx, siteID)
 	if err != nil {
-		return metrics.BoardData{}, err
-	}
-	issues, err := st.IssueListByBoard(ctx, siteID, boardID, withRaw)
-	if err != nil {
-		return metrics.BoardData{}, err
-	}
-	changes, err := st.ChangeItemListByBoard(ctx, siteID, boardID)
-	if err != nil {
-		return metrics.BoardData{}, err
-	}
-	events, err := st.SprintEventListByBoard(ctx, siteID, boardID)
-	if err != nil {
-		return metrics.BoardData{}, err
+		return siteData{}, err
 	}
 	byID := make(map[string]analyzer.Status, len(statuses))
 	for _, s := range statuses {
 		byID[s.ID] = s
 	}
+	return siteData{statuses: byID, multi: multi}, nil
+}
+
+// load reads one board's sprints, issues and history.
+func load(ctx context.Context, st *store.Store, b analyzer.Board, site siteData, withRaw bool) (metrics.BoardData, error) {
+	sprints, err := st.SprintListByBoard(ctx, b.SiteID, b.ID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	issues, err := st.IssueListByBoard(ctx, b.SiteID, b.ID, withRaw)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	changes, err := st.ChangeItemListByBoard(ctx, b.SiteID, b.ID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	events, err := st.SprintEventListByBoard(ctx, b.SiteID, b.ID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
 	return metrics.BoardData{
-		Board: b, Statuses: byID, Sprints: sprints, Issues: issues,
-		Changes: changes, SprintEvents: events, MultiBoardIssueIDs: multi,
+		Board: b, Statuses: site.statuses, Sprints: sprints, Issues: issues,
+		Changes: changes, SprintEvents: events, MultiBoardIssueIDs: site.multi,
 	}, nil
 }
 
@@ -156,26 +169,30 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	refs := cfg.Boards
-	if len(refs) == 0 {
-		boards, err := st.BoardList(ctx)
+	var boards []analyzer.Board
+	if len(cfg.Boards) == 0 {
+		var err error
+		if boards, err = st.BoardList(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+	for _, ref := range cfg.Boards {
+		b, err := st.BoardGet(ctx, ref.SiteID, ref.BoardID)
 		if err != nil {
 			return Result{}, err
 		}
-		for _, b := range boards {
-			refs = append(refs, BoardRef{b.SiteID, b.ID})
-		}
+		boards = append(boards, b)
 	}
 	var res Result
 	var firstErr error
-	multi := map[string]map[int64]bool{}
-	for _, ref := range refs {
-		if _, ok := multi[ref.SiteID]; !ok {
-			m, err := st.IssueIDsOnSeveralBoards(ctx, ref.SiteID)
+	sites := map[string]siteData{}
+	for _, b := range boards {
+		if _, ok := sites[b.SiteID]; !ok {
+			sd, err := loadSite(ctx, st, b.SiteID)
 			if err != nil {
 				return res, err
 			}
-			multi[ref.SiteID] = m
+			sites[b.SiteID] = sd
 		}
 	}
 	// Boards are independent: compute Workers of them at once, so one
@@ -187,7 +204,8 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 	var mu gosync.Mutex
 	var wg gosync.WaitGroup
 	sem := make(chan struct{}, workers)
-	for _, ref := range refs {
+	for _, b := range boards {
+		ref := BoardRef{b.SiteID, b.ID}
 		opt, ok := cfg.SiteOptions[ref.SiteID]
 		if !ok {
 			opt = cfg.Options
@@ -197,7 +215,7 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			var one Result
-			n, err := computeBoard(ctx, st, ref, opt, multi[ref.SiteID], now(), log, &one)
+			n, err := computeBoard(ctx, st, b, opt, sites[b.SiteID], now(), log, &one)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -220,9 +238,10 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 	return res, firstErr
 }
 
-func computeBoard(ctx context.Context, st *store.Store, ref BoardRef, opt metrics.Options, multi map[int64]bool, now time.Time, log *slog.Logger, res *Result) (int, error) {
+func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt metrics.Options, site siteData, now time.Time, log *slog.Logger, res *Result) (int, error) {
+	ref := BoardRef{b.SiteID, b.ID}
 	t0 := time.Now()
-	data, err := load(ctx, st, ref.SiteID, ref.BoardID, len(opt.EscapeRule.FieldValues) > 0, multi)
+	data, err := load(ctx, st, b, site, len(opt.EscapeRule.FieldValues) > 0)
 	if err != nil {
 		return 0, err
 	}

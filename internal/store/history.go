@@ -22,8 +22,11 @@ func (s *Store) ChangeItemListByBoard(ctx context.Context, siteID string, boardI
 	defer rows.Close()
 	out := map[int64][]analyzer.ChangeItem{}
 	for rows.Next() {
+		// Plain Scan, not StructScan: this is the largest read of a compute
+		// (every changelog item of a board) and reflection per row showed.
 		var c analyzer.ChangeItem
-		if err := rows.StructScan(&c); err != nil {
+		if err := rows.Scan(&c.SiteID, &c.IssueID, &c.HistoryID, &c.Seq, &c.At, &c.Author, &c.Field, &c.FieldID,
+			&c.FromValue, &c.FromString, &c.ToValue, &c.ToString); err != nil {
 			return nil, fmt.Errorf("store: scan changelog item: %w", err)
 		}
 		c.At = c.At.UTC()
