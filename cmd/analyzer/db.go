@@ -14,7 +14,7 @@ import (
 func ensureDatabase(ctx context.Context, adminDSN, name string) error {
 	db, err := sql.Open("postgres", adminDSN)
 	if err != nil {
-		return fmt.Errorf("embedded database: %w", err)
+		return fmt.Errorf("database: %w", err)
 	}
 	defer db.Close()
 	_, err = db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name))
@@ -23,7 +23,7 @@ func ensureDatabase(ctx context.Context, adminDSN, name string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("embedded database: create %q: %w", name, err)
+		return fmt.Errorf("database: create %q: %w", name, err)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -141,24 +140,20 @@ func pct(v *float64) string {
 // recreateDatabase drops and creates database name on the server of
 // adminURL and returns its URL.
 func recreateDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	u, err := url.Parse(adminURL)
+	if err != nil || u.Scheme == "" {
+		return "", fmt.Errorf("demo database: DATABASE_URL must be a postgres:// URL for the demo")
+	}
 	db, err := sql.Open("postgres", adminURL)
 	if err != nil {
 		return "", fmt.Errorf("demo database: %w", err)
 	}
 	defer db.Close()
-	q := pq.QuoteIdentifier(name)
-	if _, err := db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+q+` WITH (FORCE)`); err != nil {
+	if _, err := db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+pq.QuoteIdentifier(name)+` WITH (FORCE)`); err != nil {
 		return "", fmt.Errorf("demo database: drop %s: %w", name, err)
 	}
-	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+q); err != nil {
-		var pqErr *pq.Error
-		if !errors.As(err, &pqErr) || pqErr.Code != "42P04" {
-			return "", fmt.Errorf("demo database: create %s: %w", name, err)
-		}
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil || u.Scheme == "" {
-		return "", fmt.Errorf("demo database: DATABASE_URL must be a postgres:// URL for the demo")
+	if err := ensureDatabase(ctx, adminURL, name); err != nil {
+		return "", err
 	}
 	u.Path = "/" + name
 	return u.String(), nil

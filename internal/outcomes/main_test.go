@@ -8,20 +8,9 @@ import (
 
 	"github.com/backlog-health/analyzer/internal/pgtest"
 	"github.com/backlog-health/analyzer/internal/store"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	code := pgtest.Main(m)
-	if code == 0 {
-		// Every server, connection and timer a test started must be gone.
-		if err := goleak.Find(goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener")); err != nil {
-			println("goleak:", err.Error())
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.MainNoLeaks(m)) }
 
 func countRows(tb testing.TB, s *store.Store) int {
 	tb.Helper()

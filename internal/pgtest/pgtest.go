@@ -18,6 +18,7 @@ import (
 	"time"
 
 	_ "github.com/lib/pq" // postgres driver
+	"go.uber.org/goleak"
 
 	"github.com/backlog-health/analyzer/internal/pgembed"
 )
@@ -68,6 +69,21 @@ func ping(ctx context.Context, dsn string) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	return db.PingContext(ctx)
+}
+
+// MainNoLeaks is Main followed by a goroutine-leak check (goleak): a test
+// binary whose tests all passed still fails if a server, pool or timer they
+// started is left running. database/sql's connection opener is ignored: it
+// lives as long as a *sql.DB a package keeps for its own use.
+func MainNoLeaks(m *testing.M) int {
+	code := Main(m)
+	if code == 0 {
+		if err := goleak.Find(goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener")); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	return code
 }
 
 // AdminURL is the URL of the server's maintenance database.

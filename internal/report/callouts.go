@@ -58,13 +58,14 @@ func factsOf(week ISOWeek, byWeek map[ISOWeek]metrics.WeekKPI, closed []metrics.
 	return f
 }
 
-// weekRow describes one weekly figure of the health table.
-type weekRow struct {
+// rowDef describes one figure of the health table, read from a week (T =
+// metrics.WeekKPI) or a sprint (T = metrics.SprintKPI).
+type rowDef[T any] struct {
 	metric, label, kind, better, def string
-	val                              func(metrics.WeekKPI) (float64, bool)
+	val                              func(T) (float64, bool)
 }
 
-var weekRows = []weekRow{
+var weekRows = []rowDef[metrics.WeekKPI]{
 	{"throughput", "Throughput (issues done)", "count", "higher", "throughput",
 		func(w metrics.WeekKPI) (float64, bool) { return float64(w.Throughput), true }},
 	{"wip", "WIP at week end", "count", "lower", "wip",
@@ -77,12 +78,7 @@ var weekRows = []weekRow{
 		func(w metrics.WeekKPI) (float64, bool) { return float64(w.EscapedDefects), true }},
 }
 
-type sprintRow struct {
-	metric, label, kind, better, def string
-	val                              func(metrics.SprintKPI) (float64, bool)
-}
-
-var sprintRows = []sprintRow{
+var sprintRows = []rowDef[metrics.SprintKPI]{
 	{"say_do", "Say/do (latest sprint)", "ratio", "higher", "say_do",
 		func(k metrics.SprintKPI) (float64, bool) { return deref(k.SayDo) }},
 	{"completed", "Completed (latest sprint)", "points", "", "velocity",
@@ -109,32 +105,22 @@ func collect[T any](xs []T, val func(T) (float64, bool)) []float64 {
 }
 
 func healthRows(f teamFacts, base string) []HealthRow {
-	rows := []HealthRow{}
-	for _, d := range weekRows {
-		r := HealthRow{Metric: d.metric, Label: d.label, Kind: d.kind, Period: PeriodWeek, Better: d.better,
-			Trend: TrendNA, Definition: link(base, d.def)}
-		if f.cur != nil {
-			if v, ok := d.val(*f.cur); ok {
+	rows := appendHealthRows([]HealthRow{}, weekRows, PeriodWeek, f.cur, f.prev, f.base, base)
+	return appendHealthRows(rows, sprintRows, PeriodSprint, f.last, f.prevSpr, f.baseSpr, base)
+}
+
+// appendHealthRows adds one row per definition: the current value against
+// the mean of prev and the median of baseline.
+func appendHealthRows[T any](rows []HealthRow, defs []rowDef[T], period string, cur *T, prev, baseline []T, docs string) []HealthRow {
+	for _, d := range defs {
+		r := HealthRow{Metric: d.metric, Label: d.label, Kind: d.kind, Period: period, Better: d.better,
+			Trend: TrendNA, Definition: link(docs, d.def)}
+		if cur != nil {
+			if v, ok := d.val(*cur); ok {
 				r.Current = ptr(v)
 			}
 		}
-		p, b := collect(f.prev, d.val), collect(f.base, d.val)
-		r.Previous4, r.Previous4N = mean(p), len(p)
-		r.Baseline, r.BaselineN = median(b), len(b)
-		if r.Current != nil && r.Previous4 != nil {
-			r.Trend = trend(*r.Current, *r.Previous4)
-		}
-		rows = append(rows, r)
-	}
-	for _, d := range sprintRows {
-		r := HealthRow{Metric: d.metric, Label: d.label, Kind: d.kind, Period: PeriodSprint, Better: d.better,
-			Trend: TrendNA, Definition: link(base, d.def)}
-		if f.last != nil {
-			if v, ok := d.val(*f.last); ok {
-				r.Current = ptr(v)
-			}
-		}
-		p, b := collect(f.prevSpr, d.val), collect(f.baseSpr, d.val)
+		p, b := collect(prev, d.val), collect(baseline, d.val)
 		r.Previous4, r.Previous4N = mean(p), len(p)
 		r.Baseline, r.BaselineN = median(b), len(b)
 		if r.Current != nil && r.Previous4 != nil {

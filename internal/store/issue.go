@@ -297,20 +297,5 @@ func (s *Store) ChangeItemListByIssue(ctx context.Context, siteID string, issueI
 	return out, nil
 }
 
-// BoardIssueMarkRemoved marks as removed every issue of the board that is not
-// in keep. The rows stay: history is never lost. It returns how many were
-// newly marked.
-func (s *Store) BoardIssueMarkRemoved(ctx context.Context, siteID string, boardID int64, keep []int64) (int, error) {
-	res, err := s.db.ExecContext(ctx, `
-		UPDATE board_issues SET removed_at = now()
-		WHERE site_id = $1 AND board_id = $2 AND removed_at IS NULL AND NOT (issue_id = ANY($3::bigint[]))`,
-		siteID, boardID, pq.Array(keep))
-	if err != nil {
-		return 0, fmt.Errorf("store: unable to mark removed issues of board %d: %w", boardID, err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}
-
 // IsNotFound reports whether err says a row was absent.
 func IsNotFound(err error) bool { return errors.Is(err, sql.ErrNoRows) }

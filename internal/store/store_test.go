@@ -14,19 +14,9 @@ import (
 	"github.com/backlog-health/analyzer/internal/pgtest"
 	"github.com/backlog-health/analyzer/internal/store"
 	"github.com/backlog-health/analyzer/internal/store/storetest"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	code := pgtest.Main(m)
-	if code == 0 {
-		if err := goleak.Find(goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener")); err != nil {
-			println("goleak:", err.Error())
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.MainNoLeaks(m)) }
 
 // MustOpenDB returns a store on a fresh, migrated database.
 func MustOpenDB(tb testing.TB) *store.Store { return storetest.MustOpen(tb) }
@@ -311,8 +301,18 @@ func TestSyncStateAndRemoval(t *testing.T) {
 	if err != nil || st.Watermark == nil || !st.Watermark.Equal(wm) || !strings.Contains(string(st.Checkpoint), "abc") {
 		t.Fatalf("state after batch: %+v, %v", st, err)
 	}
-	// APP-2 (10002) left the board: it is marked, not deleted.
-	n, err := s.BoardIssueMarkRemoved(ctx, "acme", 7, []int64{10001})
+	// A later full sync sees only APP-1: APP-2 (10002) left the board, so it
+	// is marked, not deleted.
+	since, err := s.DBNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := sampleBatch()
+	again.Issues, again.Changes, again.SprintEvents = again.Issues[:1], nil, nil
+	if err := s.IssueUpsertMany(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.BoardIssueMarkUnseen(ctx, "acme", 7, since)
 	if err != nil || n != 1 {
 		t.Fatalf("marked %d removed (%v), want 1", n, err)
 	}

@@ -229,13 +229,9 @@ func (s *site) text(is *simIssue) (summary, desc string) {
 	return summary, descriptionFor(r, is.typ, summary)
 }
 
-func (s *site) sprintCloudJSON(w *jw, sp *simSprint) {
-	w.obj()
-	w.ki("id", sp.id)
-	w.ks("name", sp.name)
-	w.ks("state", sp.state)
-	w.ki("boardId", s.boards[sp.board].id)
-	w.ks("goal", sp.goal)
+// sprintDatesJSON writes a sprint's dates as Jira does: start and end once
+// it has started, completeDate once closed.
+func sprintDatesJSON(w *jw, sp *simSprint) {
 	if sp.state != "future" {
 		w.k("startDate")
 		w.tf(sp.start, agileTime)
@@ -246,6 +242,16 @@ func (s *site) sprintCloudJSON(w *jw, sp *simSprint) {
 		w.k("completeDate")
 		w.tf(sp.complete, agileTime)
 	}
+}
+
+func (s *site) sprintCloudJSON(w *jw, sp *simSprint) {
+	w.obj()
+	w.ki("id", sp.id)
+	w.ks("name", sp.name)
+	w.ks("state", sp.state)
+	w.ki("boardId", s.boards[sp.board].id)
+	w.ks("goal", sp.goal)
+	sprintDatesJSON(w, sp)
 	w.end()
 }
 
@@ -256,16 +262,7 @@ func (s *site) sprintAgileJSON(w *jw, base string, sp *simSprint) {
 	w.ks("self", base+"/rest/agile/1.0/sprint/"+strconv.FormatInt(sp.id, 10))
 	w.ks("state", sp.state)
 	w.ks("name", sp.name)
-	if sp.state != "future" {
-		w.k("startDate")
-		w.tf(sp.start, agileTime)
-		w.k("endDate")
-		w.tf(sp.end, agileTime)
-	}
-	if sp.state == "closed" {
-		w.k("completeDate")
-		w.tf(sp.complete, agileTime)
-	}
+	sprintDatesJSON(w, sp)
 	w.k("createdDate")
 	w.tf(sp.start.Add(-5*24*time.Hour), agileTime)
 	w.ki("originBoardId", s.boards[sp.board].id)
