@@ -2,6 +2,7 @@
 // standalone server:
 //
 //	jirasim --mode cloud|dc --addr 127.0.0.1:0 --seed 42 --teams 3 --issues 5000 [--data DIR]
+//	        [--cloud-agile-paging token|offset] [--page-token-ttl 15m]
 //
 // It prints its base URL on the first line of stdout and serves until
 // interrupted. With --truth it prints the generated site's expected KPIs as
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Faults.RateLimitPerSecond, "rate-limit", 0, "answer 429 beyond this many requests per second (0: off)")
 	fs.IntVar(&cfg.Faults.Fail503Every, "fail-503-every", 0, "answer 503 to every Nth request (0: off)")
 	fs.Float64Var(&cfg.Faults.MalformedFraction, "malformed", 0, "fraction of 200 bodies to truncate or replace with HTML")
+	fs.StringVar(&cfg.CloudAgilePaging, "cloud-agile-paging", jirasim.PagingToken, "cloud mode's paging of board and sprint issue lists: token (Cloud since RFC-127) or offset (startAt/total, as before)")
+	fs.DurationVar(&cfg.PageTokenTTL, "page-token-ttl", 15*time.Minute, "how long a page token of an agile issue list stays valid (cloud, token paging)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -136,3 +136,37 @@ func TestBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// --cloud-agile-paging picks how Cloud pages a board's issues: by token
+// (the default, Cloud since RFC-127: no startAt, no total) or by offset.
+func TestCloudAgilePagingFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		wantToken bool
+	}{
+		{nil, true},
+		{[]string{"--cloud-agile-paging", "offset"}, false},
+	} {
+		url, stop := start(t, append([]string{"--issues", "300", "--mode", "cloud"}, tc.args...)...)
+		req, _ := http.NewRequest("GET", url+"/rest/agile/1.0/board/1/issue?maxResults=10&fields=summary", nil)
+		req.SetBasicAuth("sim@example.com", "sim-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page map[string]json.RawMessage
+		_ = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		_, token := page["nextPageToken"]
+		_, total := page["total"]
+		if token != tc.wantToken || total == tc.wantToken {
+			t.Errorf("%v: nextPageToken present %v, total present %v; want token paging %v", tc.args, token, total, tc.wantToken)
+		}
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := run(context.Background(), []string{"--cloud-agile-paging", "pages"}, io.Discard, io.Discard); err == nil {
+		t.Error("--cloud-agile-paging pages accepted")
+	}
+}

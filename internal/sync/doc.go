@@ -14,10 +14,15 @@
 // # Crash safety
 //
 // Each page of issues is written in one transaction together with the
-// board's checkpoint (the next startAt and the run's parameters). A run
-// killed at any point resumes from the last committed page; upserts on
-// Jira's natural keys make the re-fetched page a no-op. The watermark moves
-// only when the board's run completes.
+// board's checkpoint: the run's parameters and the next startAt (Data
+// Center) or the next page token, issues done and the last stored issue's
+// creation time (Cloud, which pages board issues by token since RFC-127). A
+// run killed at any point resumes from the last committed page; upserts on
+// Jira's natural keys make a re-fetched page a no-op. A page token Jira
+// refuses (400: expired) restarts the board's listing at the last stored
+// issue's creation minute (the listing is in creation order). Paging that
+// does not advance ends the board with jira.ErrPagingStalled. The watermark
+// moves only when the board's run completes. See docs/jira.md.
 //
 // # Completeness
 //

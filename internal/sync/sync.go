@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	analyzer "github.com/backlog-health/analyzer"
@@ -84,12 +86,23 @@ func New(st *store.Store, src Source, cfg Config) *Syncer {
 }
 
 // checkpoint is the resume point of a board's run, stored with each page.
+// Offset-paged lists (Data Center) resume at StartAt; token-paged lists
+// (Cloud) resume by retrying Token, and when Jira refuses it (tokens
+// expire) the listing restarts with `created >= After`, After being the
+// creation time of the last issue stored: the listing is in creation order,
+// so nothing before it is missing and what is read again is upserted.
 type checkpoint struct {
-	Full      bool      `json:"full"`
-	Since     time.Time `json:"since,omitzero"` // incremental lower bound (already overlapped)
-	StartedAt time.Time `json:"started_at"`     // database time the run began
-	StartAt   int       `json:"start_at"`       // next page
+	Full        bool      `json:"full"`
+	Since       time.Time `json:"since,omitzero"`        // incremental lower bound (already overlapped)
+	StartedAt   time.Time `json:"started_at"`            // database time the run began
+	StartAt     int       `json:"start_at"`              // offset paging: next position
+	Token       string    `json:"token,omitempty"`       // token paging: the next page's token
+	Done        int       `json:"done"`                  // issues this run has stored
+	After       time.Time `json:"after,omitzero"`        // restart bound after a refused token
+	LastCreated time.Time `json:"last_created,omitzero"` // created of the last issue stored
 }
+
+func (cp checkpoint) cursor() jira.Cursor { return jira.Cursor{Token: cp.Token, StartAt: cp.StartAt} }
 
 // siteMeta is what every board of the site needs.
 type siteMeta struct {
@@ -218,12 +231,14 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 	}
 	opts := meta.known.ParseOptions(s.cfg.SiteID, b.EstimationField)
 	opts.Location = s.cfg.Location
-	log.Info("board sync", slog.Bool("full", cp.Full), slog.Time("since", cp.Since), slog.Int("resume_start_at", cp.StartAt))
+	log.Info("board sync", slog.Bool("full", cp.Full), slog.Time("since", cp.Since),
+		slog.Int("resume_start_at", cp.StartAt), slog.Bool("resume_token", cp.Token != ""), slog.Int("resume_done", cp.Done))
 
 	s.cfg.Progress.Start(b.Name, 0)
 	defer s.cfg.Progress.Finish()
+	l := listing{guard: &jira.PageGuard{}}
 	for {
-		done, err := s.page(ctx, b, &cp, opts, meta, state, res)
+		done, err := s.page(ctx, b, &cp, &l, opts, meta, state, res)
 		if err != nil {
 			_ = s.store.SyncStateSetError(context.WithoutCancel(ctx), s.cfg.SiteID, b.ID, err.Error())
 			return err
@@ -270,21 +285,77 @@ func (s *Syncer) plan(ctx context.Context, state store.SyncState) (checkpoint, e
 
 // jql builds the board-issue query of a run. Issues are ordered by creation
 // (which never changes) and key, so pages stay stable while issues change.
+// JQL dates have minute precision and are read in the account's zone: the
+// bounds are floored to the minute there, so they only ever include more.
 func (s *Syncer) jql(cp checkpoint) string {
-	order := " ORDER BY created ASC, key ASC"
-	if cp.Full {
-		return order[1:]
+	var conds []string
+	if !cp.Full {
+		conds = append(conds, fmt.Sprintf(`updated >= "%s"`, s.jqlTime(cp.Since)))
 	}
-	return fmt.Sprintf(`updated >= "%s"`, cp.Since.In(s.cfg.Location).Format("2006-01-02 15:04")) + order
+	if !cp.After.IsZero() {
+		conds = append(conds, fmt.Sprintf(`created >= "%s"`, s.jqlTime(cp.After)))
+	}
+	q := strings.Join(conds, " AND ")
+	if q != "" {
+		q += " "
+	}
+	return q + "ORDER BY created ASC, key ASC"
+}
+
+func (s *Syncer) jqlTime(t time.Time) string {
+	return t.In(s.cfg.Location).Format("2006-01-02 15:04")
+}
+
+// listing is the in-memory state of one board's page walk in this process.
+type listing struct {
+	guard    *jira.PageGuard
+	restarts int       // token refusals in a row without progress
+	fromAt   time.Time // cp.LastCreated at the last restart
+}
+
+// maxTokenRestarts bounds restarts after refused page tokens that made no
+// progress in between (the last stored issue's creation time did not move):
+// a server that refuses every token is an error, not a loop. A listing that
+// moves forward between refusals (tokens that expire quickly) goes on.
+const maxTokenRestarts = 3
+
+// restartAfterRefusedToken reports whether err is Jira refusing the page
+// token just sent (400: expired or unknown) and, if so, moves cp to a new
+// listing from the last stored issue's creation time.
+func (s *Syncer) restartAfterRefusedToken(b analyzer.Board, cp *checkpoint, l *listing, err error) bool {
+	var ae *jira.APIError
+	if cp.Token == "" || !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	if l.restarts > 0 && cp.LastCreated.Equal(l.fromAt) {
+		l.restarts++
+	} else {
+		l.restarts = 1
+	}
+	if l.restarts > maxTokenRestarts {
+		return false
+	}
+	cp.Token, cp.StartAt, cp.After = "", 0, cp.LastCreated
+	*l = listing{guard: &jira.PageGuard{}, restarts: l.restarts, fromAt: cp.LastCreated}
+	s.log.Warn("jira refused the page token (expired?); restarting the board's listing from the last stored issue",
+		slog.Int64("board_id", b.ID), slog.Time("created_from", cp.After), slog.Int("issues_done", cp.Done), slog.Any("error", err))
+	return true
 }
 
 // page fetches, parses and stores one page; it reports whether it was the last.
-func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, opts jira.ParseOptions, meta siteMeta, state store.SyncState, res *Result) (bool, error) {
+func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, l *listing, opts jira.ParseOptions, meta siteMeta, state store.SyncState, res *Result) (bool, error) {
+	cur := cp.cursor()
 	pg, err := s.src.BoardIssuesPage(ctx, b.ID, s.jql(*cp), jira.SearchOptions{
 		Fields: opts.Fields(), Expand: []string{"changelog"}, PageSize: s.cfg.PageSize,
-	}, jira.Cursor{StartAt: cp.StartAt})
+	}, cur)
 	if err != nil {
-		return false, fmt.Errorf("sync: board %d page at %d: %w", b.ID, cp.StartAt, err)
+		if s.restartAfterRefusedToken(b, cp, l, err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("sync: board %d page after %d issues: %w", b.ID, cp.Done, err)
+	}
+	if err := l.guard.Check(cur, pg); err != nil {
+		return false, fmt.Errorf("sync: board %d page after %d issues: %w", b.ID, cp.Done, err)
 	}
 	s.cfg.Progress.SetTotal(pg.Total)
 	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
@@ -313,10 +384,16 @@ func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, opt
 		batch.Changes = append(batch.Changes, items...)
 		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
 	}
-	next := cp.StartAt + len(pg.Issues)
-	_, more := pg.Next()
+	next, more := pg.Next()
 	ncp := *cp
-	ncp.StartAt = next
+	ncp.Token, ncp.StartAt = next.Token, next.StartAt
+	if !pg.TokenPaged() && next.StartAt == 0 {
+		ncp.StartAt = cp.StartAt + len(pg.Issues)
+	}
+	ncp.Done += len(pg.Issues)
+	if n := len(batch.Issues); n > 0 {
+		ncp.LastCreated = batch.Issues[n-1].Created
+	}
 	cpJSON, _ := json.Marshal(ncp)
 	st := state
 	st.Checkpoint = cpJSON

@@ -15,6 +15,15 @@ const (
 	ModeDC    Mode = "dc"    // Jira Server / Data Center: bearer PAT, /rest/api/2/search with startAt/total.
 )
 
+// Paging of Cloud's agile issue lists (Config.CloudAgilePaging).
+const (
+	// PagingToken is Cloud's paging since RFC-127: nextPageToken and
+	// isLast, startAt ignored, no total.
+	PagingToken = "token"
+	// PagingOffset is the paging before it: startAt, maxResults, total.
+	PagingOffset = "offset"
+)
+
 // Rate-limit header variants (Faults.RateLimitHeader).
 const (
 	HeaderRetryAfter     = "retry-after"       // 429 carries Retry-After: <seconds>
@@ -48,6 +57,15 @@ type Config struct {
 	PAT   string // dc bearer personal access token; default "sim-pat"
 
 	Faults Faults
+
+	// CloudAgilePaging is how Cloud mode pages the agile issue lists
+	// (/board/{id}/issue, /sprint/{id}/issue): PagingToken (default, what
+	// Cloud serves) or PagingOffset (the old startAt/total, for comparison).
+	// Data Center always pages by offset.
+	CloudAgilePaging string
+	// PageTokenTTL is how long a page token of an agile issue list stays
+	// valid, by Clock; an older token is refused with 400. Default 15m.
+	PageTokenTTL time.Duration
 
 	// Now is the site's present: the active sprint contains it and no
 	// generated event is later. Default DefaultNow.
@@ -94,6 +112,8 @@ func (c Config) withDefaults() (Config, error) {
 		c.Clock = time.Now
 	}
 	c.Faults.RateLimitHeader = cmp.Or(c.Faults.RateLimitHeader, HeaderRetryAfter)
+	c.CloudAgilePaging = cmp.Or(c.CloudAgilePaging, PagingToken)
+	c.PageTokenTTL = cmp.Or(c.PageTokenTTL, 15*time.Minute)
 	switch {
 	case c.Teams < 1 || c.Teams > 500:
 		return c, fmt.Errorf("%w: teams %d (want 1..500)", ErrBadConfig, c.Teams)
@@ -103,6 +123,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: issues %d (at most 50,000,000)", ErrBadConfig, c.Issues)
 	case c.Faults.RateLimitHeader != HeaderRetryAfter && c.Faults.RateLimitHeader != HeaderRateLimitReset:
 		return c, fmt.Errorf("%w: rate limit header %q", ErrBadConfig, c.Faults.RateLimitHeader)
+	case c.CloudAgilePaging != PagingToken && c.CloudAgilePaging != PagingOffset:
+		return c, fmt.Errorf("%w: cloud agile paging %q (want token or offset)", ErrBadConfig, c.CloudAgilePaging)
+	case c.PageTokenTTL < 0:
+		return c, fmt.Errorf("%w: page token TTL %v (want > 0)", ErrBadConfig, c.PageTokenTTL)
 	case c.Faults.MalformedFraction < 0 || c.Faults.MalformedFraction > 1:
 		return c, fmt.Errorf("%w: malformed fraction %v (want 0..1)", ErrBadConfig, c.Faults.MalformedFraction)
 	}

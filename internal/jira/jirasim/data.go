@@ -31,6 +31,8 @@ type dataset struct {
 	byKey   map[string]int
 	projs   []projectRef
 	types   []string
+	stIDs   []string        // status ids seen on issues, by issueMeta.status
+	stIdx   map[string]int  // status id -> index into stIDs
 	members map[int64][]int // sprint id -> issues whose Sprint field holds it
 	names   map[string]int64
 }
@@ -153,9 +155,24 @@ func loadDataset(dir string) (*dataset, error) {
 			IssueType struct {
 				Name string `json:"name"`
 			} `json:"issuetype"`
+			Status struct {
+				ID string `json:"id"`
+			} `json:"status"`
 		}
 		_ = json.Unmarshal(is.field("project"), &f.Project)
 		_ = json.Unmarshal(is.field("issuetype"), &f.IssueType)
+		_ = json.Unmarshal(is.field("status"), &f.Status)
+		is.meta.status = -1
+		if f.Status.ID != "" {
+			if d.stIdx == nil {
+				d.stIdx = map[string]int{}
+			}
+			if _, ok := d.stIdx[f.Status.ID]; !ok {
+				d.stIdx[f.Status.ID] = len(d.stIDs)
+				d.stIDs = append(d.stIDs, f.Status.ID)
+			}
+			is.meta.status = d.stIdx[f.Status.ID]
+		}
 		pk := f.Project.Key
 		if pk == "" {
 			pk, _ = splitKey(is.key)
@@ -435,6 +452,38 @@ func (d *dataset) boardIssues(id int64) ([]int, int, bool) {
 		}
 	}
 	return []int{}, -1, true
+}
+
+// boardRule reads the board's configuration file: its type, and the
+// statuses mapped to its columns. Without a configuration every status
+// counts as mapped (there is nothing to say otherwise).
+func (d *dataset) boardRule(id int64) (bool, []bool) {
+	var c struct {
+		Type         string `json:"type"`
+		ColumnConfig *struct {
+			Columns []struct {
+				Statuses []struct {
+					ID string `json:"id"`
+				} `json:"statuses"`
+			} `json:"columns"`
+		} `json:"columnConfig"`
+	}
+	raw, ok := d.configs[id]
+	if !ok || json.Unmarshal(raw, &c) != nil {
+		return false, nil
+	}
+	if c.ColumnConfig == nil {
+		return c.Type == "scrum", nil
+	}
+	mapped := make([]bool, len(d.stIDs))
+	for _, col := range c.ColumnConfig.Columns {
+		for _, st := range col.Statuses {
+			if i, ok := d.stIdx[st.ID]; ok {
+				mapped[i] = true
+			}
+		}
+	}
+	return c.Type == "scrum", mapped
 }
 
 // writeIssue renders a loaded issue with the request's field selection and

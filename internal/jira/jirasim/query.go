@@ -15,6 +15,7 @@ type issueMeta struct {
 	created, updated int64 // unix milliseconds
 	proj             int   // index into backend.projects()
 	typ              int   // index into backend.typeNames()
+	status           int   // index into the backend's statuses (boardRule); -1 unknown
 	num              int64 // key number
 	sprints          []int64
 }
@@ -31,7 +32,12 @@ type backend interface {
 	sprintByName(name string) (int64, bool)
 	sprintExists(id int64) bool
 	// boardIssues returns the issues on a board; ok=false: no such board.
+	// A nil list means "the project's issues that pass boardRule".
 	boardIssues(id int64) (list []int, proj int, ok bool)
+	// boardRule says which of a project's issues a board shows: on a scrum
+	// board no epics; only issues whose status (issueMeta.status) is mapped
+	// to one of its columns (mapped[status]; nil: every status).
+	boardRule(id int64) (scrum bool, mapped []bool)
 }
 
 type projectRef struct {
@@ -46,7 +52,10 @@ type idxEntry struct {
 	num              int32
 	proj             uint16
 	typ              uint8
+	status           uint8 // noStatus when unknown
 }
+
+const noStatus = 255
 
 // index is built on the first search and kept up to date by Touch.
 type index struct {
@@ -72,7 +81,19 @@ func buildIndex(be backend) *index {
 }
 
 func entryOf(m issueMeta) idxEntry {
-	return idxEntry{created: m.created, updated: m.updated, num: int32(m.num), proj: uint16(m.proj), typ: uint8(m.typ)}
+	st := uint8(noStatus)
+	if m.status >= 0 && m.status < noStatus {
+		st = uint8(m.status)
+	}
+	return idxEntry{created: m.created, updated: m.updated, num: int32(m.num), proj: uint16(m.proj), typ: uint8(m.typ), status: st}
+}
+
+// onBoard applies a board's rule (backend.boardRule) to one index entry.
+func onBoard(e idxEntry, scrum bool, mapped []bool, epicTyp int) bool {
+	if scrum && int(e.typ) == epicTyp {
+		return false
+	}
+	return mapped == nil || int(e.status) < len(mapped) && mapped[e.status]
 }
 
 // scope narrows a search to a board or a sprint (agile endpoints).
@@ -211,8 +232,10 @@ func (sv *Server) search(q *jqlQuery, sc scope) ([]int32, error) {
 		if list != nil {
 			cands = list
 		} else {
+			scrum, mapped := be.boardRule(sc.board)
+			epicTyp := slices.IndexFunc(be.typeNames(), func(n string) bool { return strings.EqualFold(n, "Epic") })
 			for i, e := range ix.entries {
-				if int(e.proj) == proj {
+				if int(e.proj) == proj && onBoard(e, scrum, mapped, epicTyp) {
 					cands = append(cands, i)
 				}
 			}
@@ -222,6 +245,9 @@ func (sv *Server) search(q *jqlQuery, sc scope) ([]int32, error) {
 	}
 	var boardSet map[int]bool
 	boardProj := -1
+	var bScrum bool
+	var bMapped []bool
+	bEpic := -1
 	if sc.board != 0 && (keySet != nil || len(sprintIDs) > 0 || sc.sprint != 0) {
 		list, proj, _ := be.boardIssues(sc.board)
 		if list != nil {
@@ -231,6 +257,8 @@ func (sv *Server) search(q *jqlQuery, sc scope) ([]int32, error) {
 			}
 		} else {
 			boardProj = proj
+			bScrum, bMapped = be.boardRule(sc.board)
+			bEpic = slices.IndexFunc(be.typeNames(), func(n string) bool { return strings.EqualFold(n, "Epic") })
 		}
 	}
 
@@ -242,7 +270,7 @@ func (sv *Server) search(q *jqlQuery, sc scope) ([]int32, error) {
 		if typeSet != nil && !typeSet[int(e.typ)] {
 			return false
 		}
-		if boardSet != nil && !boardSet[i] || boardProj >= 0 && int(e.proj) != boardProj {
+		if boardSet != nil && !boardSet[i] || boardProj >= 0 && (int(e.proj) != boardProj || !onBoard(e, bScrum, bMapped, bEpic)) {
 			return false
 		}
 		for _, tc := range q.times {

@@ -341,7 +341,7 @@ func (g *genBackend) meta(i int) issueMeta {
 	st, _, _ := is.final()
 	return issueMeta{
 		created: is.created.UnixMilli(), updated: is.updated().UnixMilli(),
-		proj: is.b, typ: int(is.typ), num: int64(is.j + 1), sprints: st.sprints,
+		proj: is.b, typ: int(is.typ), status: st.status, num: int64(is.j + 1), sprints: st.sprints,
 	}
 }
 
@@ -369,6 +369,18 @@ func (g *genBackend) boardIssues(id int64) ([]int, int, bool) {
 		return nil, 0, false
 	}
 	return nil, int(id - 1), true
+}
+
+// boardRule: generated boards are scrum boards whose columns map To Do, In
+// Progress, In Review and the board's done statuses (Released only on the
+// board that has it; no other board's issues ever reach it).
+func (g *genBackend) boardRule(id int64) (bool, []bool) {
+	mapped := make([]bool, len(statuses))
+	mapped[stToDo], mapped[stInProgress], mapped[stInReview] = true, true, true
+	for _, st := range g.s.boards[id-1].doneCol {
+		mapped[st] = true
+	}
+	return true, mapped
 }
 
 func (g *genBackend) sprintByName(name string) (int64, bool) {

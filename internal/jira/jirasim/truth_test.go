@@ -329,6 +329,13 @@ func TestTruthMatchesServedJSON(t *testing.T) {
 			}
 		}
 		want, ok := truth[is.Key]
+		if is.Fields.Type.Name == "Epic" {
+			// Epics are on no (scrum) board, so the truth leaves them out.
+			if ok {
+				t.Errorf("epic %s has truth times", is.Key)
+			}
+			continue
+		}
 		if cat[is.Fields.Status.ID] != "done" {
 			if ok {
 				t.Errorf("%s is not done in JSON but has truth times", is.Key)
