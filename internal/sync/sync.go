@@ -37,7 +37,10 @@ type Config struct {
 	BaseURL string
 	// Boards to sync; nil or empty means every board the account sees.
 	Boards []int64
-	// Location is the site's time zone: JQL dates are read in it. Default UTC.
+	// Location is the site's configured time zone: zone-less values are read
+	// in it, and JQL dates are written in it when the account's profile
+	// (/myself) names no zone. Jira reads JQL dates in the account's zone,
+	// so that zone wins when it is known. Default UTC.
 	Location *time.Location
 	// Overlap is subtracted from the watermark on incremental runs. Default 10m.
 	Overlap time.Duration
@@ -70,6 +73,9 @@ type Syncer struct {
 	src   Source
 	cfg   Config
 	log   *slog.Logger
+	// jqlLoc is the zone JQL date literals are written in: the account's
+	// (read from /myself at the start of Run), else cfg.Location.
+	jqlLoc *time.Location
 }
 
 // New returns a Syncer with cfg's defaults filled in.
@@ -82,7 +88,7 @@ func New(st *store.Store, src Source, cfg Config) *Syncer {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With(slog.String("site", cfg.SiteID))
-	return &Syncer{store: st, src: src, cfg: cfg, log: log}
+	return &Syncer{store: st, src: src, cfg: cfg, log: log, jqlLoc: cfg.Location}
 }
 
 // checkpoint is the resume point of a board's run, stored with each page.
@@ -122,10 +128,12 @@ func (s *Syncer) Run(ctx context.Context) (res Result, err error) {
 		res.Duration = time.Since(started)
 	}()
 
-	if _, err := s.src.Myself(ctx); err != nil {
+	me, err := s.src.Myself(ctx)
+	if err != nil {
 		return res, fmt.Errorf("sync: site %s (%s): %w", s.cfg.SiteID, s.cfg.BaseURL, err)
 	}
-	if err := s.store.SiteUpsert(ctx, store.Site{ID: s.cfg.SiteID, BaseURL: s.cfg.BaseURL, Flavor: s.src.Flavor(), TimeZone: s.cfg.Location.String()}); err != nil {
+	s.jqlLoc = AccountLocation(me, s.cfg.Location, s.log)
+	if err := s.store.SiteUpsert(ctx, store.Site{ID: s.cfg.SiteID, BaseURL: s.cfg.BaseURL, Flavor: s.src.Flavor(), TimeZone: s.jqlLoc.String()}); err != nil {
 		return res, err
 	}
 	statuses, err := s.src.Statuses(ctx)
@@ -303,7 +311,31 @@ func (s *Syncer) jql(cp checkpoint) string {
 }
 
 func (s *Syncer) jqlTime(t time.Time) string {
-	return t.In(s.cfg.Location).Format("2006-01-02 15:04")
+	return t.In(s.jqlLoc).Format("2006-01-02 15:04")
+}
+
+// AccountLocation is the zone Jira reads the account's JQL dates in: the
+// profile's timeZone from /myself, or fallback (the configured site zone)
+// when the profile names none or one this machine does not know; the
+// fallback is logged, since a wrong zone makes incremental runs miss
+// updates.
+func AccountLocation(me *jira.User, fallback *time.Location, log *slog.Logger) *time.Location {
+	if me == nil || me.TimeZone == "" {
+		log.Warn("the Jira account's profile names no time zone; writing JQL dates in the configured site zone",
+			slog.String("time_zone", fallback.String()))
+		return fallback
+	}
+	loc, err := time.LoadLocation(me.TimeZone)
+	if err != nil {
+		log.Warn("the Jira account's time zone is unknown here; writing JQL dates in the configured site zone",
+			slog.String("account_time_zone", me.TimeZone), slog.String("time_zone", fallback.String()), slog.Any("error", err))
+		return fallback
+	}
+	if loc.String() != fallback.String() {
+		log.Info("JQL dates are written in the Jira account's time zone", slog.String("account_time_zone", loc.String()),
+			slog.String("configured_time_zone", fallback.String()))
+	}
+	return loc
 }
 
 // listing is the in-memory state of one board's page walk in this process.

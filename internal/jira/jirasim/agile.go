@@ -237,7 +237,7 @@ func (sv *Server) agileIssues(w http.ResponseWriter, r *http.Request, sc scope) 
 			}
 		}
 	}
-	jq, err := parseJQL(jql, timeZone)
+	jq, err := parseJQL(jql, sv.jqlLoc)
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, err.Error())
 		return

@@ -63,6 +63,11 @@ type Config struct {
 	// Cloud serves) or PagingOffset (the old startAt/total, for comparison).
 	// Data Center always pages by offset.
 	CloudAgilePaging string
+	// AccountTimeZone is the API account's profile zone, answered by
+	// /myself; JQL date literals are read in it, as Jira does. Default
+	// "Etc/UTC".
+	AccountTimeZone string
+
 	// PageTokenTTL is how long a page token of an agile issue list stays
 	// valid, by Clock; an older token is refused with 400. Default 15m.
 	PageTokenTTL time.Duration
@@ -114,6 +119,10 @@ func (c Config) withDefaults() (Config, error) {
 	c.Faults.RateLimitHeader = cmp.Or(c.Faults.RateLimitHeader, HeaderRetryAfter)
 	c.CloudAgilePaging = cmp.Or(c.CloudAgilePaging, PagingToken)
 	c.PageTokenTTL = cmp.Or(c.PageTokenTTL, 15*time.Minute)
+	c.AccountTimeZone = cmp.Or(c.AccountTimeZone, "Etc/UTC")
+	if _, err := time.LoadLocation(c.AccountTimeZone); err != nil {
+		return c, fmt.Errorf("%w: account time zone %q: %v", ErrBadConfig, c.AccountTimeZone, err)
+	}
 	switch {
 	case c.Teams < 1 || c.Teams > 500:
 		return c, fmt.Errorf("%w: teams %d (want 1..500)", ErrBadConfig, c.Teams)

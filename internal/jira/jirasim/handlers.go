@@ -98,7 +98,7 @@ func (sv *Server) myself(w http.ResponseWriter, r *http.Request) {
 	}
 	out.ks("displayName", "Jira Simulator")
 	out.kb("active", true)
-	out.ks("timeZone", "Etc/UTC")
+	out.ks("timeZone", sv.cfg.AccountTimeZone)
 	out.ks("locale", "en_US")
 	out.kraw("groups", []byte(`{"size":1,"items":[]}`))
 	out.kraw("applicationRoles", []byte(`{"size":1,"items":[]}`))

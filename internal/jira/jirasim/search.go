@@ -26,7 +26,7 @@ type searchReq struct {
 
 // readSearchJQL reads a GET or POST search and parses its JQL; on a bad
 // method, body or JQL it answers Jira's error and returns false.
-func readSearchJQL(w http.ResponseWriter, r *http.Request) (searchReq, *jqlQuery, bool) {
+func (sv *Server) readSearchJQL(w http.ResponseWriter, r *http.Request) (searchReq, *jqlQuery, bool) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		writeErr(w, http.StatusMethodNotAllowed, "Method Not Allowed")
 		return searchReq{}, nil, false
@@ -36,7 +36,7 @@ func readSearchJQL(w http.ResponseWriter, r *http.Request) (searchReq, *jqlQuery
 		writeErr(w, http.StatusBadRequest, err.Error())
 		return searchReq{}, nil, false
 	}
-	jq, err := parseJQL(sr.JQL, timeZone)
+	jq, err := parseJQL(sr.JQL, sv.jqlLoc)
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, err.Error())
 		return searchReq{}, nil, false
@@ -91,7 +91,7 @@ func (sv *Server) searchLegacy(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusGone, msgSearchRemoved)
 		return
 	}
-	sr, jq, ok := readSearchJQL(w, r)
+	sr, jq, ok := sv.readSearchJQL(w, r)
 	if !ok {
 		return
 	}
@@ -111,7 +111,7 @@ func (sv *Server) searchLegacy(w http.ResponseWriter, r *http.Request) {
 
 // searchJQL is Cloud's /rest/api/{2,3}/search/jql: nextPageToken + isLast.
 func (sv *Server) searchJQL(w http.ResponseWriter, r *http.Request) {
-	sr, jq, ok := readSearchJQL(w, r)
+	sr, jq, ok := sv.readSearchJQL(w, r)
 	if !ok {
 		return
 	}

@@ -22,6 +22,9 @@ type Server struct {
 	be    backend
 	mux   *http.ServeMux
 	frags fragCache
+	// jqlLoc is the account's zone (Config.AccountTimeZone): JQL date
+	// literals are read in it.
+	jqlLoc *time.Location
 
 	mu       sync.RWMutex
 	overlay  map[int][]history // Touch additions, by issue index
@@ -57,6 +60,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	sv := &Server{cfg: cfg, overlay: map[int][]history{}}
+	sv.jqlLoc, _ = time.LoadLocation(cfg.AccountTimeZone) // validated by withDefaults
 	if cfg.DataDir != "" {
 		d, err := loadDataset(cfg.DataDir)
 		if err != nil {

@@ -3,11 +3,7 @@ package jirasim
 import (
 	"strconv"
 	"strings"
-	"time"
 )
-
-// timeZone is the time zone JQL dates are read in (the simulated user's).
-var timeZone = time.UTC
 
 type fieldDef struct {
 	id, name, typ, items, system, custom string
