@@ -25,6 +25,9 @@ func (s *Store) BoardUpsert(ctx context.Context, b analyzer.Board) error {
 	if err != nil {
 		return fmt.Errorf("store: encode columns of board %d: %w", b.ID, err)
 	}
+	colsJSON = cleanJSON(colsJSON)
+	b.Name, b.Type, b.ProjectKey = cleanText(b.Name), cleanText(b.Type), cleanText(b.ProjectKey)
+	b.EstimationField, b.EstimationSource = cleanText(b.EstimationField), cleanText(b.EstimationSource)
 	if b.EstimationSource == "" {
 		b.EstimationSource = "none"
 	}
@@ -91,7 +94,7 @@ func (s *Store) StatusUpsertMany(ctx context.Context, siteID string, statuses []
 	names := make([]string, len(statuses))
 	cats := make([]string, len(statuses))
 	for i, st := range statuses {
-		ids[i], names[i], cats[i] = st.ID, st.Name, st.CategoryKey
+		ids[i], names[i], cats[i] = cleanText(st.ID), cleanText(st.Name), cleanText(st.CategoryKey)
 	}
 	_, err := s.db.ExecContext(ctx, `
 		INSERT INTO statuses (site_id, status_id, name, category_key)
@@ -117,6 +120,7 @@ func (s *Store) StatusList(ctx context.Context, siteID string) ([]analyzer.Statu
 func (s *Store) SprintUpsertMany(ctx context.Context, sprints []analyzer.Sprint) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, sp := range sprints {
+			sp.Name, sp.State, sp.Goal = cleanText(sp.Name), cleanText(sp.State), cleanText(sp.Goal)
 			if _, err := tx.NamedExecContext(ctx, `
 				INSERT INTO sprints (site_id, sprint_id, board_id, name, state, goal, start_date, end_date, complete_date)
 				VALUES (:site_id, :sprint_id, :board_id, :name, :state, :goal, :start_date, :end_date, :complete_date)

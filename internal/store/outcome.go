@@ -75,7 +75,7 @@ func outcomeUpsertChunk(ctx context.Context, tx *sqlx.Tx, values []outcomes.Valu
 		if v.Metric == "" || v.Date.IsZero() {
 			return outcomes.UpsertResult{}, fmt.Errorf("store: outcome value %d has no metric or date", i)
 		}
-		metrics[i], segments[i], units[i], sources[i] = v.Metric, v.Segment, v.Unit, v.Source
+		metrics[i], segments[i], units[i], sources[i] = cleanText(v.Metric), cleanText(v.Segment), cleanText(v.Unit), cleanText(v.Source)
 		dates[i] = v.Date.Format(time.DateOnly)
 		nums[i] = v.Value
 	}

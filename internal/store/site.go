@@ -21,6 +21,7 @@ func (s *Store) SiteUpsert(ctx context.Context, site Site) error {
 	if site.TimeZone == "" {
 		site.TimeZone = "UTC"
 	}
+	site.ServerTitle, site.BaseURL, site.TimeZone = cleanText(site.ServerTitle), cleanText(site.BaseURL), cleanText(site.TimeZone)
 	_, err := s.db.NamedExecContext(ctx, `
 		INSERT INTO jira_sites (site_id, base_url, flavor, server_title, time_zone)
 		VALUES (:site_id, :base_url, :flavor, :server_title, :time_zone)

@@ -56,7 +56,7 @@ func syncStatePut(ctx context.Context, tx *sqlx.Tx, st SyncState) error {
 			watermark = EXCLUDED.watermark, checkpoint = EXCLUDED.checkpoint,
 			last_started_at = EXCLUDED.last_started_at, last_finished_at = EXCLUDED.last_finished_at,
 			last_error = EXCLUDED.last_error`,
-		st.SiteID, st.BoardID, st.Watermark, cp, st.LastStartedAt, st.LastFinishedAt, st.LastError)
+		st.SiteID, st.BoardID, st.Watermark, cp, st.LastStartedAt, st.LastFinishedAt, cleanText(st.LastError))
 	if err != nil {
 		return fmt.Errorf("store: unable to write sync state of board %d: %w", st.BoardID, err)
 	}
@@ -68,7 +68,7 @@ func syncStatePut(ctx context.Context, tx *sqlx.Tx, st SyncState) error {
 func (s *Store) SyncStateSetError(ctx context.Context, siteID string, boardID int64, msg string) error {
 	_, err := s.db.ExecContext(ctx, `
 		INSERT INTO sync_state (site_id, board_id, last_error) VALUES ($1, $2, $3)
-		ON CONFLICT (site_id, board_id) DO UPDATE SET last_error = EXCLUDED.last_error`, siteID, boardID, msg)
+		ON CONFLICT (site_id, board_id) DO UPDATE SET last_error = EXCLUDED.last_error`, siteID, boardID, cleanText(msg))
 	if err != nil {
 		return fmt.Errorf("store: unable to record sync error of board %d: %w", boardID, err)
 	}
