@@ -118,6 +118,9 @@ type Issue struct {
 	Raw            json.RawMessage `db:"raw" json:"-"`        // the issue JSON as Jira returned it, without the changelog
 	// ChangelogComplete is false when only a truncated embedded changelog could be read.
 	ChangelogComplete bool `db:"changelog_complete" json:"changelog_complete"`
+	// ChangelogDropped counts changelog entries left out because their
+	// timestamp could not be read.
+	ChangelogDropped int `db:"changelog_dropped" json:"changelog_dropped,omitempty"`
 }
 
 // ChangeItem is one item of one changelog history entry.

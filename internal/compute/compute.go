@@ -151,9 +151,17 @@ func load(ctx context.Context, st *store.Store, b analyzer.Board, site siteData,
 	if err != nil {
 		return metrics.BoardData{}, err
 	}
+	skipped, err := st.SyncSkippedListByBoard(ctx, b.SiteID, b.ID)
+	if err != nil {
+		return metrics.BoardData{}, err
+	}
+	keys := make([]string, len(skipped))
+	for i, sk := range skipped {
+		keys[i] = sk.Key
+	}
 	return metrics.BoardData{
 		Board: b, Statuses: site.statuses, Sprints: sprints, Issues: issues,
-		Changes: changes, SprintEvents: events, MultiBoardIssueIDs: site.multi,
+		Changes: changes, SprintEvents: events, MultiBoardIssueIDs: site.multi, SkippedIssueKeys: keys,
 	}, nil
 }
 

@@ -80,7 +80,9 @@ var localLayouts = []string{
 
 // ParseTime reads the time formats Jira emits: 2006-01-02T15:04:05.000-0700,
 // RFC 3339 with a colon offset or Z, zone-less and date-only values (read in
-// loc, default UTC). "", "<null>" and "null" give nil without error.
+// loc, default UTC). "", "<null>" and "null" give nil without error. A time
+// outside the years 1 to 9999 (in UTC) is an error: PostgreSQL cannot store
+// year 0000, which real exports contain.
 func ParseTime(s string, loc *time.Location) (*time.Time, error) {
 	s = strings.TrimSpace(s)
 	switch s {
@@ -89,7 +91,7 @@ func ParseTime(s string, loc *time.Location) (*time.Time, error) {
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return &t, nil
+			return inRange(t, s)
 		}
 	}
 	if loc == nil {
@@ -97,10 +99,29 @@ func ParseTime(s string, loc *time.Location) (*time.Time, error) {
 	}
 	for _, l := range localLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return &t, nil
+			return inRange(t, s)
 		}
 	}
 	return nil, fmt.Errorf("unrecognised time %q", s)
+}
+
+// abbrevRaw shows a raw field value in an error, cut short.
+func abbrevRaw(raw json.RawMessage) string {
+	if raw == nil {
+		return "absent"
+	}
+	s := string(raw)
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return s
+}
+
+func inRange(t time.Time, s string) (*time.Time, error) {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return nil, fmt.Errorf("time %q is outside the years 1 to 9999", s)
+	}
+	return &t, nil
 }
 
 // parseTimeJSON reads a JSON time value: string (ParseTime), number (epoch
@@ -579,11 +600,13 @@ func ParseIssue(raw json.RawMessage, opts ParseOptions) (analyzer.Issue, []analy
 		is.Environment = textOf(raw)
 	}
 
-	if t := p.time("created"); t != nil {
-		is.Created = *t
-	} else if _, present := p.fields["created"]; !present {
-		p.warn("created", nil, errors.New("missing"))
+	// Every figure and every incremental bound starts from created: an
+	// issue without a usable one cannot be stored (the caller skips it).
+	t := p.time("created")
+	if t == nil {
+		return analyzer.Issue{}, nil, nil, fmt.Errorf("%w: issue %s: created is missing or unreadable (%s)", ErrUnusableIssue, key, abbrevRaw(p.fields["created"]))
 	}
+	is.Created = *t
 	if t := p.time("updated"); t != nil {
 		is.Updated = *t
 	}

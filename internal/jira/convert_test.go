@@ -276,7 +276,7 @@ func mutate(t *testing.T, raw []byte, f func(m map[string]any)) []byte {
 func TestParseIssueBadFieldsAreWarnings(t *testing.T) {
 	raw := mutate(t, readFixture(t, "cloud_issue.json"), func(m map[string]any) {
 		f := m["fields"].(map[string]any)
-		f["created"] = "yesterday"
+		f["updated"] = "yesterday"
 		f["customfield_10016"] = "lots"
 		f["labels"] = "not-a-list"
 		hs := m["changelog"].(map[string]any)["histories"].([]any)
@@ -287,7 +287,8 @@ func TestParseIssueBadFieldsAreWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParseIssue: %v", err)
 	}
-	// created, estimate, labels and one history: 4 warnings, issue kept.
+	// updated, estimate, labels and one history: 4 warnings, issue kept.
+	// (An unusable created makes the issue unusable: TestParseIssueUnusable.)
 	if len(warns) != 4 {
 		t.Errorf("warnings = %d %v, want 4", len(warns), warns)
 	}
@@ -297,8 +298,8 @@ func TestParseIssueBadFieldsAreWarnings(t *testing.T) {
 			t.Errorf("warning %v is not a *FieldError for ACME-7", w)
 		}
 	}
-	if is.Key != "ACME-7" || !is.Created.IsZero() || is.Estimate != nil || is.Labels != nil {
-		t.Errorf("issue = key %q created %v estimate %v labels %v", is.Key, is.Created, is.Estimate, is.Labels)
+	if is.Key != "ACME-7" || !is.Updated.IsZero() || is.Created.IsZero() || is.Estimate != nil || is.Labels != nil {
+		t.Errorf("issue = key %q updated %v created %v estimate %v labels %v", is.Key, is.Updated, is.Created, is.Estimate, is.Labels)
 	}
 	// History 300 (2 items) is skipped; 100 and 200 remain: 3 items.
 	if len(items) != 3 {
@@ -315,6 +316,11 @@ func TestParseIssueUnusable(t *testing.T) {
 		"NoKey":   `{"id": "1", "fields": {}}`,
 		"NoID":    `{"key": "A-1", "fields": {}}`,
 		"BadID":   `{"id": "abc", "key": "A-1"}`,
+		// Without a usable created an issue has no place in any figure.
+		"NoCreated":       `{"id": "1", "key": "A-1", "fields": {"summary": "x"}}`,
+		"NullCreated":     `{"id": "1", "key": "A-1", "fields": {"created": null}}`,
+		"BadCreated":      `{"id": "1", "key": "A-1", "fields": {"created": "last tuesday"}}`,
+		"Year0000Created": `{"id": "1", "key": "A-1", "fields": {"created": "0000-01-01T00:00:00.000+0000"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, _, err := ParseIssue(json.RawMessage(raw), ParseOptions{})
@@ -324,7 +330,7 @@ func TestParseIssueUnusable(t *testing.T) {
 		})
 	}
 	// A numeric id is accepted.
-	is, _, _, err := ParseIssue(json.RawMessage(`{"id": 42, "key": "A-1"}`), ParseOptions{})
+	is, _, _, err := ParseIssue(json.RawMessage(`{"id": 42, "key": "A-1", "fields": {"created": "2024-01-02T10:00:00.000+0000"}}`), ParseOptions{})
 	if err != nil || is.ID != 42 || is.ProjectKey != "A" {
 		t.Errorf("numeric id: %+v, %v", is, err)
 	}

@@ -103,6 +103,19 @@ func (e *FieldError) Error() string {
 
 func (e *FieldError) Unwrap() error { return e.Err }
 
+// DroppedHistories counts the warnings that say a changelog history was
+// left out (its id or timestamp could not be read).
+func DroppedHistories(warns []error) int {
+	n := 0
+	for _, w := range warns {
+		var fe *FieldError
+		if errors.As(w, &fe) && strings.HasPrefix(fe.Field, "changelog.histories") {
+			n++
+		}
+	}
+	return n
+}
+
 func newFieldError(key, field string, raw []byte, err error) *FieldError {
 	v := string(raw)
 	if len(v) > 80 {

@@ -66,6 +66,11 @@ type DataQuality struct {
 	UnmappedStatusIssues   int      `json:"unmapped_status_issues"`
 	UnmappedStatusIDs      []string `json:"unmapped_status_ids,omitempty"`
 	ChangelogIncomplete    int      `json:"changelog_incomplete"`
+	InvalidEstimates       int      `json:"invalid_estimates"` // issues with a NaN, infinite or out-of-range estimate, read as none
+	SkippedIssues          int      `json:"skipped_issues"`    // issues the sync could not store (BoardData.SkippedIssueKeys)
+	SkippedIssueKeys       []string `json:"skipped_issue_keys,omitempty"`
+	ChangelogDropped       int      `json:"changelog_dropped"`        // changelog entries left out for an unreadable timestamp
+	ChangelogDroppedIssues int      `json:"changelog_dropped_issues"` // issues with such entries
 	MultiBoardIssues       int      `json:"multi_board_issues"`
 	EstimationFieldMissing bool     `json:"estimation_field_missing"`
 	Flags                  []string `json:"flags,omitempty"`
@@ -527,6 +532,13 @@ func (p *prepared) boardQuality() DataQuality {
 		if !is.ChangelogComplete {
 			q.ChangelogIncomplete++
 		}
+		if p.hist[i].invalidEst {
+			q.InvalidEstimates++
+		}
+		if is.ChangelogDropped > 0 {
+			q.ChangelogDropped += is.ChangelogDropped
+			q.ChangelogDroppedIssues++
+		}
 		if p.d.MultiBoardIssueIDs[is.ID] {
 			q.MultiBoardIssues++
 		}
@@ -543,6 +555,16 @@ func (p *prepared) boardQuality() DataQuality {
 	}
 	if q.ChangelogIncomplete > 0 {
 		q.Flags = append(q.Flags, FlagChangelogIncomplete)
+	}
+	if q.InvalidEstimates > 0 {
+		q.Flags = append(q.Flags, FlagInvalidEstimate)
+	}
+	if q.SkippedIssues = len(p.d.SkippedIssueKeys); q.SkippedIssues > 0 {
+		q.SkippedIssueKeys = slices.Clone(p.d.SkippedIssueKeys)
+		q.Flags = append(q.Flags, FlagSkippedIssues)
+	}
+	if q.ChangelogDropped > 0 {
+		q.Flags = append(q.Flags, FlagChangelogDropped)
 	}
 	return q
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +51,9 @@ type history struct {
 	est     []estSeg
 	member  []sprintSpans
 	changes []time.Time // times of every changelog item, ascending (for staleness)
+	// invalidEst: some estimate of the issue (current or in its changelog)
+	// was not a finite number within ±MaxEstimate and was read as none.
+	invalidEst bool
 }
 
 // statusIdx returns the index of the segment in force at t.
@@ -211,9 +215,16 @@ func prepare(d *BoardData, opt Options) (*prepared, error) {
 		for k, c := range es {
 			h.est[k].val, h.est[k].ok = parseEstimate(c.FromString, c.FromValue)
 			h.est[k+1].at = c.At
+			if h.est[k].ok && !ValidEstimate(h.est[k].val) {
+				h.est[k].val, h.est[k].ok, h.invalidEst = 0, false, true
+			}
 		}
 		if is.Estimate != nil {
-			h.est[len(es)].val, h.est[len(es)].ok = *is.Estimate, true
+			if ValidEstimate(*is.Estimate) {
+				h.est[len(es)].val, h.est[len(es)].ok = *is.Estimate, true
+			} else {
+				h.invalidEst = true
+			}
 		}
 		h.member = buildMembership(is, d.SprintEvents[is.ID])
 		for _, m := range h.member {
@@ -304,6 +315,19 @@ func sortedChanges(items []analyzer.ChangeItem) []analyzer.ChangeItem {
 	c := slices.Clone(items)
 	slices.SortStableFunc(c, cmpItem)
 	return c
+}
+
+// MaxEstimate bounds a usable estimate's magnitude: story points, or
+// seconds for timeoriginalestimate (1e9 s is 31 years). Larger values are
+// typing accidents, and summing a few near the float64 limit overflows to
+// +Inf, which no JSON snapshot can hold.
+const MaxEstimate = 1e9
+
+// ValidEstimate reports whether v is a finite estimate within ±MaxEstimate.
+// Jira stores whatever its number field accepted ("NaN", "Infinity", 1e308),
+// and such a value is read as no estimate and counted in DataQuality.
+func ValidEstimate(v float64) bool {
+	return !math.IsNaN(v) && !math.IsInf(v, 0) && math.Abs(v) <= MaxEstimate
 }
 
 // parseEstimate reads an estimate from a changelog item's string or value;

@@ -37,6 +37,9 @@ const (
 	FlagEstimationMissing    = "estimation-field-missing"  // no estimation field known: issues counted instead
 	FlagEstimationIssueCount = "estimation-issue-count"    // the board estimates by issue count
 	FlagChangelogIncomplete  = "changelog-incomplete"      // some issue's changelog is truncated
+	FlagInvalidEstimate      = "invalid-estimates"         // some estimate was NaN, infinite or beyond ±MaxEstimate: read as none
+	FlagSkippedIssues        = "skipped-issues"            // the sync could not store some of the board's issues
+	FlagChangelogDropped     = "changelog-entries-dropped" // some changelog entries had unreadable timestamps and were left out
 	FlagNoCompleteDate       = "closed-without-complete"   // a closed sprint without completeDate: endDate used
 	FlagPartial              = "partial"                   // active sprint, computed as of Options.Now
 	FlagUnestimated          = "unestimated-issues"        // some issue in the sprint had no estimate
@@ -67,6 +70,9 @@ type BoardData struct {
 	// fix version of the story it is linked to; used by
 	// EscapeRule.AfterLinkedRelease.
 	LinkedReleaseDates map[int64]time.Time
+	// SkippedIssueKeys are issues of the board that the sync could not
+	// store (no usable created time, no id): a data-quality count.
+	SkippedIssueKeys []string
 }
 
 // EscapeRule says which defects escaped to production. A defect escaped when

@@ -26,6 +26,9 @@ type IssueBatch struct {
 	Issues       []analyzer.Issue
 	Changes      []analyzer.ChangeItem
 	SprintEvents []analyzer.SprintEvent
+	// Skipped are issues of the page that could not be stored; recorded
+	// for the data-quality section until a later batch stores them.
+	Skipped []SkippedIssue
 	// State, when non-nil, is written in the same transaction.
 	State *SyncState
 }
@@ -43,6 +46,9 @@ func (s *Store) IssueUpsertMany(ctx context.Context, b IssueBatch) error {
 			return err
 		}
 		if err := sprintEventUpsertMany(ctx, tx, b.SiteID, b.SprintEvents); err != nil {
+			return err
+		}
+		if err := syncSkippedWrite(ctx, tx, b); err != nil {
 			return err
 		}
 		if b.BoardID != 0 && len(b.Issues) > 0 {
@@ -92,6 +98,7 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 		estimates, parents, epics, labels, comps, fixes, env = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		sprintIDs, created, updated, resolved, raws          = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		complete                                             = make([]bool, n)
+		dropped                                              = make([]int64, n)
 	)
 	for i, is := range issues {
 		if is.SiteID != "" && is.SiteID != siteID {
@@ -128,12 +135,13 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 			raws[i] = string(cleanJSON(is.Raw))
 		}
 		complete[i] = is.ChangelogComplete
+		dropped[i] = int64(is.ChangelogDropped)
 	}
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO issues (site_id, issue_id, issue_key, project_key, summary, issue_type, is_subtask,
 			status_id, status_name, status_category, priority, estimate, parent_key, epic_key,
 			labels, components, fix_versions, sprint_ids, environment,
-			created_at, updated_at, resolved_at, raw, changelog_complete, synced_at)
+			created_at, updated_at, resolved_at, raw, changelog_complete, changelog_dropped, synced_at)
 		SELECT $1, u.id, u.key, u.project, u.summary, u.type, u.subtask,
 			u.status_id, u.status_name, u.status_cat, u.priority, NULLIF(u.estimate, '')::float8, u.parent, u.epic,
 			ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb)),
@@ -141,13 +149,13 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 			ARRAY(SELECT jsonb_array_elements_text(u.fixes::jsonb)),
 			ARRAY(SELECT jsonb_array_elements_text(u.sprints::jsonb)::bigint),
 			u.env, u.created::timestamptz, u.updated::timestamptz, NULLIF(u.resolved, '')::timestamptz,
-			u.raw::jsonb, u.complete, now()
+			u.raw::jsonb, u.complete, u.dropped, now()
 		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[],
 			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
 			$15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-			$20::text[], $21::text[], $22::text[], $23::text[], $24::bool[])
+			$20::text[], $21::text[], $22::text[], $23::text[], $24::bool[], $25::int[])
 			AS u(id, key, project, summary, type, subtask, status_id, status_name, status_cat, priority,
-				estimate, parent, epic, labels, comps, fixes, sprints, env, created, updated, resolved, raw, complete)
+				estimate, parent, epic, labels, comps, fixes, sprints, env, created, updated, resolved, raw, complete, dropped)
 		ON CONFLICT (site_id, issue_id) DO UPDATE SET
 			issue_key = EXCLUDED.issue_key, project_key = EXCLUDED.project_key, summary = EXCLUDED.summary,
 			issue_type = EXCLUDED.issue_type, is_subtask = EXCLUDED.is_subtask, status_id = EXCLUDED.status_id,
@@ -157,11 +165,12 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 			fix_versions = EXCLUDED.fix_versions, sprint_ids = EXCLUDED.sprint_ids,
 			environment = EXCLUDED.environment, created_at = EXCLUDED.created_at,
 			updated_at = EXCLUDED.updated_at, resolved_at = EXCLUDED.resolved_at, raw = EXCLUDED.raw,
-			changelog_complete = EXCLUDED.changelog_complete, synced_at = EXCLUDED.synced_at`,
+			changelog_complete = EXCLUDED.changelog_complete, changelog_dropped = EXCLUDED.changelog_dropped,
+			synced_at = EXCLUDED.synced_at`,
 		siteID, pq.Array(ids), pq.Array(keys), pq.Array(projects), pq.Array(summaries), pq.Array(types), pq.Array(subtasks),
 		pq.Array(statusIDs), pq.Array(statusNames), pq.Array(statusCats), pq.Array(priorities), pq.Array(estimates),
 		pq.Array(parents), pq.Array(epics), pq.Array(labels), pq.Array(comps), pq.Array(fixes), pq.Array(sprintIDs),
-		pq.Array(env), pq.Array(created), pq.Array(updated), pq.Array(resolved), pq.Array(raws), pq.Array(complete))
+		pq.Array(env), pq.Array(created), pq.Array(updated), pq.Array(resolved), pq.Array(raws), pq.Array(complete), pq.Array(dropped))
 	if err != nil {
 		return fmt.Errorf("store: unable to upsert %d issues: %w", n, err)
 	}
@@ -237,7 +246,7 @@ type issueRow struct {
 
 const issueColumns = `site_id, issue_id, issue_key, project_key, summary, issue_type, is_subtask, status_id,
 	status_name, status_category, priority, estimate, parent_key, epic_key, labels, components, fix_versions,
-	sprint_ids, environment, created_at, updated_at, resolved_at, raw, changelog_complete`
+	sprint_ids, environment, created_at, updated_at, resolved_at, raw, changelog_complete, changelog_dropped`
 
 func (r issueRow) issue() analyzer.Issue {
 	is := r.Issue

@@ -1,14 +1,21 @@
 package store
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // PostgreSQL text cannot hold NUL, and jsonb rejects the \u0000 escape. Jira
 // data does contain them (seen in real recorded payloads: a NUL pasted into
 // a summary), so they become U+FFFD, the replacement character, instead of
 // failing the whole batch.
 
-// cleanText replaces NUL characters.
+// cleanText replaces NUL characters and invalid UTF-8 (which PostgreSQL's
+// UTF8 text refuses too, and a CSV file may hold).
 func cleanText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	if strings.IndexByte(s, 0) < 0 {
 		return s
 	}

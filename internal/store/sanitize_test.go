@@ -18,4 +18,7 @@ func TestCleanJSON(t *testing.T) {
 	if got := cleanText("a\x00b"); got != "a\uFFFDb" {
 		t.Errorf("cleanText = %q", got)
 	}
+	if got := cleanText("a\xffb"); got != "a\uFFFDb" {
+		t.Errorf("cleanText(invalid UTF-8) = %q", got)
+	}
 }

@@ -58,6 +58,7 @@ type Config struct {
 type Result struct {
 	Boards, BoardsLocked, Sprints, Issues, ChangeItems, SprintEvents int
 	ChangelogsRefetched, ChangelogsIncomplete, IssuesRemoved         int
+	ChangelogEntriesDropped                                          int      // entries with an unreadable id or timestamp, left out
 	Skipped                                                          []string // keys of malformed issues, logged and skipped
 	Requests, Retries                                                int64
 	Duration                                                         time.Duration
@@ -397,18 +398,22 @@ func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, l *
 			key := peekKey(raw)
 			s.log.Warn("malformed issue skipped", slog.Int64("board_id", b.ID), slog.String("issue_key", key), slog.Any("error", err))
 			res.Skipped = append(res.Skipped, key)
+			batch.Skipped = append(batch.Skipped, store.SkippedIssue{Key: key, Reason: err.Error()})
 			continue
 		}
 		for _, w := range warnings {
 			s.log.Debug("issue field unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
 		}
+		issue.ChangelogDropped = s.countDropped(issue.Key, warnings, res)
 		if !issue.ChangelogComplete {
-			full, err := s.fullChangelog(ctx, issue, opts)
+			full, warns, err := s.fullChangelog(ctx, issue, opts)
 			if err != nil {
 				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", err))
 				res.ChangelogsIncomplete++
 			} else {
 				items, issue.ChangelogComplete = full, true
+				res.ChangelogEntriesDropped -= issue.ChangelogDropped
+				issue.ChangelogDropped = s.countDropped(issue.Key, warns, res)
 				res.ChangelogsRefetched++
 			}
 		}
@@ -462,14 +467,27 @@ func peekKey(raw json.RawMessage) string {
 	return "?"
 }
 
-func (s *Syncer) fullChangelog(ctx context.Context, issue analyzer.Issue, opts jira.ParseOptions) ([]analyzer.ChangeItem, error) {
+func (s *Syncer) fullChangelog(ctx context.Context, issue analyzer.Issue, opts jira.ParseOptions) ([]analyzer.ChangeItem, []error, error) {
 	hs, err := s.src.IssueChangelog(ctx, issue.Key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	items, warns := jira.ConvertHistories(s.cfg.SiteID, issue.ID, issue.Key, hs, opts.Location)
 	for _, w := range warns {
 		s.log.Debug("changelog item unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
 	}
-	return items, nil
+	return items, warns, nil
+}
+
+// countDropped counts the changelog entries ParseIssue or ConvertHistories
+// left out (unreadable id or timestamp): the history, and so the issue's
+// cycle time, may be wrong, so it is logged and kept for the data-quality
+// section rather than passed over.
+func (s *Syncer) countDropped(key string, warns []error, res *Result) int {
+	n := jira.DroppedHistories(warns)
+	if n > 0 {
+		s.log.Warn("changelog entries with unreadable timestamps left out", slog.String("issue_key", key), slog.Int("entries", n))
+		res.ChangelogEntriesDropped += n
+	}
+	return n
 }

@@ -1,0 +1,2 @@
+ALTER TABLE issues DROP COLUMN changelog_dropped;
+DROP TABLE sync_skipped;
