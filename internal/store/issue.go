@@ -291,6 +291,27 @@ func (s *Store) IssueListByBoard(ctx context.Context, siteID string, boardID int
 	return out, nil
 }
 
+// IssueListIncompleteChangelog returns up to limit issues on a board whose
+// stored changelog is truncated (a full fetch failed when they were synced)
+// and that were stored before syncedBefore, oldest update first: the sync's
+// to-refetch list.
+func (s *Store) IssueListIncompleteChangelog(ctx context.Context, siteID string, boardID int64, syncedBefore time.Time, limit int) ([]analyzer.Issue, error) {
+	var rows []issueRow
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+prefixed("i.", issueColumns)+`
+		FROM issues i JOIN board_issues b ON b.site_id = i.site_id AND b.issue_id = i.issue_id
+		WHERE b.site_id = $1 AND b.board_id = $2 AND b.removed_at IS NULL AND NOT i.changelog_complete
+			AND i.synced_at < $3
+		ORDER BY i.updated_at, i.issue_id LIMIT $4`, siteID, boardID, syncedBefore, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list truncated changelogs of board %d: %w", boardID, err)
+	}
+	out := make([]analyzer.Issue, len(rows))
+	for i, r := range rows {
+		out[i] = r.issue()
+	}
+	return out, nil
+}
+
 // ChangeItemListByIssue returns an issue's changelog items, oldest first.
 func (s *Store) ChangeItemListByIssue(ctx context.Context, siteID string, issueID int64) ([]analyzer.ChangeItem, error) {
 	var out []analyzer.ChangeItem

@@ -256,6 +256,9 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 			break
 		}
 	}
+	if err := s.refetchTruncated(ctx, b, cp.StartedAt, opts, meta, res); err != nil {
+		return err
+	}
 	if cp.Full {
 		n, err := s.store.BoardIssueMarkUnseen(ctx, s.cfg.SiteID, b.ID, cp.StartedAt)
 		if err != nil {
@@ -446,6 +449,44 @@ func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, l *
 	res.SprintEvents += len(batch.SprintEvents)
 	s.cfg.Progress.Add(len(pg.Issues))
 	return !more, nil
+}
+
+// refetchBatch bounds how many stored truncated changelogs one board's run
+// fetches again.
+const refetchBatch = 200
+
+// refetchTruncated is the to-refetch list: issues stored with a truncated
+// changelog by an earlier run (their full fetch failed) get it fetched again
+// on every run until it succeeds, whether or not they changed in Jira since.
+// Those that failed in this very run wait for the next one.
+func (s *Syncer) refetchTruncated(ctx context.Context, b analyzer.Board, runStarted time.Time, opts jira.ParseOptions, meta siteMeta, res *Result) error {
+	issues, err := s.store.IssueListIncompleteChangelog(ctx, s.cfg.SiteID, b.ID, runStarted, refetchBatch)
+	if err != nil || len(issues) == 0 {
+		return err
+	}
+	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
+	for _, issue := range issues {
+		items, warns, err := s.fullChangelog(ctx, issue, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.log.Warn("full changelog still unavailable", slog.String("issue_key", issue.Key), slog.Any("error", err))
+			res.ChangelogsIncomplete++
+			continue
+		}
+		issue.ChangelogComplete = true
+		issue.ChangelogDropped = s.countDropped(issue.Key, warns, res)
+		batch.Issues = append(batch.Issues, issue)
+		batch.Changes = append(batch.Changes, items...)
+		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
+		res.ChangelogsRefetched++
+	}
+	if len(batch.Issues) == 0 {
+		return nil
+	}
+	s.log.Info("truncated changelogs fetched again", slog.Int64("board_id", b.ID), slog.Int("issues", len(batch.Issues)))
+	return s.store.IssueUpsertMany(ctx, batch)
 }
 
 // peekKey reads an issue's key (or id) from JSON that ParseIssue rejected,
