@@ -275,12 +275,12 @@ func TestBoardLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release, ok, err := st.BoardLockTry(ctx, "sim", boards[0].ID)
+	lock, ok, err := st.BoardLockTry(ctx, "sim", boards[0].ID)
 	if err != nil || !ok {
 		t.Fatalf("lock: %v %v", ok, err)
 	}
 	res := runSync(t, st, site, sync.Config{})
-	release()
+	lock.Release()
 	if res.BoardsLocked != 1 || res.Boards != 1 {
 		t.Fatalf("boards synced %d, locked %d; want 1 and 1", res.Boards, res.BoardsLocked)
 	}
@@ -376,5 +376,51 @@ func TestRemovedIssueMarkedNotLost(t *testing.T) {
 	// 120 issues less 2 epics on each of the 2 scrum boards: 116, all kept.
 	if n := count(t, st, `SELECT count(*) FROM issues`); n != 116 {
 		t.Fatalf("%d issues stored, want all 116 kept", n)
+	}
+}
+
+// killLockAfter wraps the client and, after `pages` issue pages, ends the
+// database session that holds a board's advisory lock (as a dropped
+// connection or a restarted server would): PostgreSQL releases the lock.
+type killLockAfter struct {
+	*jira.Client
+	st     *store.Store
+	pages  int32
+	served atomic.Int32
+	killed atomic.Int32
+}
+
+func (k *killLockAfter) BoardIssuesPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, cur jira.Cursor) (*jira.SearchPage, error) {
+	pg, err := k.Client.BoardIssuesPage(ctx, boardID, jql, opts, cur)
+	if k.served.Add(1) == k.pages {
+		var n int32
+		_ = k.st.DB().GetContext(ctx, &n, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+			WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
+		k.killed.Store(n)
+	}
+	return pg, err
+}
+
+// A board whose advisory lock was lost mid-sync (its session died) stops
+// before writing another page: a second worker may have taken the board.
+func TestBoardLockLostStopsTheBoard(t *testing.T) {
+	site := newSim(t, jirasim.Config{Issues: 300, Teams: 1, Seed: 6})
+	st := storetest.MustOpen(t)
+	// 300 issues less 2 epics: 298 in pages of 50. The lock's session ends
+	// while page 2 is fetched: page 1 (50 issues) is stored, no more.
+	src := &killLockAfter{Client: site.client(t, ""), st: st, pages: 2}
+	_, err := sync.New(st, src, sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 50}).Run(context.Background())
+	if src.killed.Load() != 1 {
+		t.Fatalf("%d lock sessions ended, want 1", src.killed.Load())
+	}
+	if !errors.Is(err, store.ErrLockLost) || !strings.Contains(err.Error(), "board 1") {
+		t.Fatalf("err = %v, want ErrLockLost naming board 1", err)
+	}
+	if n := count(t, st, `SELECT count(*) FROM issues`); n != 50 {
+		t.Errorf("%d issues stored, want the 50 of page 1", n)
+	}
+	if n := count(t, st, `SELECT count(*) FROM sync_state WHERE watermark IS NOT NULL`); n != 0 {
+		t.Errorf("the board was marked synced after losing its lock")
 	}
 }

@@ -193,7 +193,7 @@ func (s *Syncer) siteMeta(fields []jira.Field) siteMeta {
 
 func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta, res *Result) error {
 	log := s.log.With(slog.Int64("board_id", b.ID))
-	release, ok, err := s.store.BoardLockTry(ctx, s.cfg.SiteID, b.ID)
+	lock, ok, err := s.store.BoardLockTry(ctx, s.cfg.SiteID, b.ID)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 		res.BoardsLocked++
 		return nil
 	}
-	defer release()
+	defer lock.Release()
 
 	bc, err := s.src.BoardConfiguration(ctx, b.ID)
 	if err != nil {
@@ -245,7 +245,7 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 
 	s.cfg.Progress.Start(b.Name, 0)
 	defer s.cfg.Progress.Finish()
-	l := listing{guard: &jira.PageGuard{}}
+	l := listing{guard: &jira.PageGuard{}, lock: lock}
 	for {
 		done, err := s.page(ctx, b, &cp, &l, opts, meta, state, res)
 		if err != nil {
@@ -256,7 +256,7 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 			break
 		}
 	}
-	if err := s.refetchTruncated(ctx, b, cp.StartedAt, opts, meta, res); err != nil {
+	if err := s.refetchTruncated(ctx, b, lock, cp.StartedAt, opts, meta, res); err != nil {
 		return err
 	}
 	if cp.Full {
@@ -268,6 +268,9 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 		if n > 0 {
 			log.Info("issues no longer on the board marked removed", slog.Int("issues_removed", n))
 		}
+	}
+	if err := lock.Check(ctx); err != nil {
+		return fmt.Errorf("sync: board %d: %w", b.ID, err)
 	}
 	wm := cp.StartedAt
 	now := time.Now().UTC()
@@ -344,6 +347,7 @@ func AccountLocation(me *jira.User, fallback *time.Location, log *slog.Logger) *
 
 // listing is the in-memory state of one board's page walk in this process.
 type listing struct {
+	lock     *store.BoardLock // checked before every write
 	guard    *jira.PageGuard
 	restarts int       // token refusals in a row without progress
 	fromAt   time.Time // cp.LastCreated at the last restart
@@ -372,7 +376,7 @@ func (s *Syncer) restartAfterRefusedToken(b analyzer.Board, cp *checkpoint, l *l
 		return false
 	}
 	cp.Token, cp.StartAt, cp.After = "", 0, cp.LastCreated
-	*l = listing{guard: &jira.PageGuard{}, restarts: l.restarts, fromAt: cp.LastCreated}
+	*l = listing{lock: l.lock, guard: &jira.PageGuard{}, restarts: l.restarts, fromAt: cp.LastCreated}
 	s.log.Warn("jira refused the page token (expired?); restarting the board's listing from the last stored issue",
 		slog.Int64("board_id", b.ID), slog.Time("created_from", cp.After), slog.Int("issues_done", cp.Done), slog.Any("error", err))
 	return true
@@ -440,6 +444,9 @@ func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, l *
 	startedAt := cp.StartedAt
 	st.LastStartedAt = &startedAt
 	batch.State = &st
+	if err := l.lock.Check(ctx); err != nil {
+		return false, fmt.Errorf("sync: board %d: %w", b.ID, err)
+	}
 	if err := s.store.IssueUpsertMany(ctx, batch); err != nil {
 		return false, err
 	}
@@ -459,7 +466,7 @@ const refetchBatch = 200
 // changelog by an earlier run (their full fetch failed) get it fetched again
 // on every run until it succeeds, whether or not they changed in Jira since.
 // Those that failed in this very run wait for the next one.
-func (s *Syncer) refetchTruncated(ctx context.Context, b analyzer.Board, runStarted time.Time, opts jira.ParseOptions, meta siteMeta, res *Result) error {
+func (s *Syncer) refetchTruncated(ctx context.Context, b analyzer.Board, lock *store.BoardLock, runStarted time.Time, opts jira.ParseOptions, meta siteMeta, res *Result) error {
 	issues, err := s.store.IssueListIncompleteChangelog(ctx, s.cfg.SiteID, b.ID, runStarted, refetchBatch)
 	if err != nil || len(issues) == 0 {
 		return err
@@ -486,6 +493,9 @@ func (s *Syncer) refetchTruncated(ctx context.Context, b analyzer.Board, runStar
 		return nil
 	}
 	s.log.Info("truncated changelogs fetched again", slog.Int64("board_id", b.ID), slog.Int("issues", len(batch.Issues)))
+	if err := lock.Check(ctx); err != nil {
+		return fmt.Errorf("sync: board %d: %w", b.ID, err)
+	}
 	return s.store.IssueUpsertMany(ctx, batch)
 }
 
