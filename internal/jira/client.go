@@ -159,11 +159,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 
 		requestTimeout: cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout),
 		timeoutRetries: timeoutRetries,
-		sleep:      cfg.Sleep,
-		now:        cfg.Now,
-		jitter:     cfg.Jitter,
-		site:       base,
-		log:        logger,
+		sleep:          cfg.Sleep,
+		now:            cfg.Now,
+		jitter:         cfg.Jitter,
+		site:           base,
+		log:            logger,
 	}
 	if tr.sleep == nil {
 		tr.sleep = sleepCtx

@@ -40,11 +40,11 @@ type transport struct {
 	timeoutRetries int
 	// limits are base's dial, TLS and header limits when New built it.
 	limits limits
-	sleep      func(ctx context.Context, d time.Duration) error
-	now        func() time.Time
-	jitter     func(n int64) int64 // uniform in [0, n)
-	site       string
-	log        *slog.Logger
+	sleep  func(ctx context.Context, d time.Duration) error
+	now    func() time.Time
+	jitter func(n int64) int64 // uniform in [0, n)
+	site   string
+	log    *slog.Logger
 
 	requests  atomic.Int64
 	retries   atomic.Int64
