@@ -155,15 +155,15 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		baseDelay:  cmp.Or(cfg.BackoffBase, 500*time.Millisecond),
 		maxDelay:   cmp.Or(cfg.BackoffMax, 30*time.Second),
 		maxWait:    cmp.Or(cfg.MaxRetryWait, 5*time.Minute),
-		limits:     lim,
+		sleep:      cfg.Sleep,
+		now:        cfg.Now,
+		jitter:     cfg.Jitter,
+		site:       base,
+		log:        logger,
 
 		requestTimeout: cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout),
 		timeoutRetries: timeoutRetries,
-		sleep:          cfg.Sleep,
-		now:            cfg.Now,
-		jitter:         cfg.Jitter,
-		site:           base,
-		log:            logger,
+		limits:         lim,
 	}
 	if tr.sleep == nil {
 		tr.sleep = sleepCtx

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -412,5 +413,55 @@ func TestRetryAfterHugeGivesUp(t *testing.T) {
 	}
 	if len(rec.Waits()) != 0 {
 		t.Errorf("slept %v, want no sleep", rec.Waits())
+	}
+}
+
+// fullBacklogAddr returns the address of a listening socket whose accept
+// queue is full (backlog 0, one connection queued and never accepted):
+// Linux drops further SYNs, so a dial there hangs until its time limit.
+func fullBacklogAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	// Fill the queue: connections that complete the handshake but are never
+	// accepted. Stop at the first one that does not complete.
+	for range 4 {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			return addr
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Fatal("the accept queue never filled: this kernel does not drop SYNs on a full backlog")
+	return ""
+}
+
+// A dial that never completes ends at the dial limit.
+func TestDialTimesOut(t *testing.T) {
+	addr := fullBacklogAddr(t)
+	c, err := New(context.Background(), Config{
+		BaseURL: "http://" + addr, Flavor: analyzer.FlavorDC, PAT: testPAT,
+		DialTimeout: 150 * time.Millisecond, TimeoutRetries: -1, Logger: quietLogger(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = hangGuard(t, 30*time.Second, func() error { _, err := c.Statuses(context.Background()); return err })
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "timed out after 150ms connecting (1 attempt)") {
+		t.Fatalf("err = %v, want a dial timeout", err)
 	}
 }

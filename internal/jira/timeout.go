@@ -24,14 +24,25 @@ const (
 	DefaultTimeoutRetries        = 1
 )
 
-// Phases of a request, as named in *TimeoutError.
+// Phases of a request until its response headers, in the order a request
+// goes through them.
 const (
-	phaseConnect = "connecting"
-	phaseTLS     = "in the TLS handshake"
-	phaseSend    = "sending the request"
-	phaseHeaders = "waiting for the response headers"
-	phaseBody    = "reading the response body"
+	phaseConnect int32 = iota
+	phaseTLS
+	phaseSend
+	phaseHeaders
 )
+
+// phaseNames name the phases in *TimeoutError.
+var phaseNames = [...]string{
+	phaseConnect: "connecting",
+	phaseTLS:     "in the TLS handshake",
+	phaseSend:    "sending the request",
+	phaseHeaders: "waiting for the response headers",
+}
+
+// phaseBody names a timeout while reading the body.
+const phaseBody = "reading the response body"
 
 // limits are the time limits of the base transport the client built
 // itself; zero when a caller-supplied transport keeps its own.
@@ -57,27 +68,35 @@ var errRequestTimeout = errors.New("jira: request time limit reached")
 // limit, and the phase it reached, traced with net/http/httptrace so that a
 // timeout can say where it happened.
 type attempt struct {
-	t      *transport
-	req    *http.Request // the request as sent, with the attempt's context
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-	timer  *time.Timer
-	phase  atomic.Value // string
-	done   func()       // stops the timer, cancels the context, frees the slot; once
+	t     *transport
+	req   *http.Request // the request as sent, with the attempt's context
+	ctx   context.Context
+	timer *time.Timer
+	phase atomic.Int32 // phaseConnect…phaseHeaders; only moves forward
+	done  func()       // stops the timer, cancels the context, frees the slot; once
+}
+
+// reach moves the attempt's phase forward to p. Hooks of a dial started in
+// the background (or a second address family) never move it back.
+func (a *attempt) reach(p int32) {
+	for {
+		cur := a.phase.Load()
+		if p <= cur || a.phase.CompareAndSwap(cur, p) {
+			return
+		}
+	}
 }
 
 // startAttempt derives the attempt's context from r's; the caller holds a
 // semaphore slot, which finish gives back.
 func (t *transport) startAttempt(r *http.Request) *attempt {
 	ctx, cancel := context.WithCancelCause(r.Context())
-	a := &attempt{t: t, ctx: ctx, cancel: cancel}
-	a.phase.Store(phaseConnect)
+	a := &attempt{t: t, ctx: ctx}
 	a.timer = time.AfterFunc(t.requestTimeout, func() { cancel(errRequestTimeout) })
 	trace := &httptrace.ClientTrace{
-		ConnectStart:      func(string, string) { a.phase.Store(phaseConnect) },
-		TLSHandshakeStart: func() { a.phase.Store(phaseTLS) },
-		GotConn:           func(httptrace.GotConnInfo) { a.phase.Store(phaseSend) },
-		WroteRequest:      func(httptrace.WroteRequestInfo) { a.phase.Store(phaseHeaders) },
+		TLSHandshakeStart: func() { a.reach(phaseTLS) },
+		GotConn:           func(httptrace.GotConnInfo) { a.reach(phaseSend) },
+		WroteRequest:      func(httptrace.WroteRequestInfo) { a.reach(phaseHeaders) },
 	}
 	a.req = r.WithContext(httptrace.WithClientTrace(ctx, trace))
 	a.done = sync.OnceFunc(func() {
@@ -98,9 +117,9 @@ func (a *attempt) timeout(req *http.Request, err error) *TimeoutError {
 	if req.Context().Err() != nil {
 		return nil
 	}
-	phase, _ := a.phase.Load().(string)
-	te := &TimeoutError{Site: a.t.site, Method: req.Method, Path: req.URL.Path, Phase: phase}
-	if context.Cause(a.ctx) == errRequestTimeout {
+	phase := a.phase.Load()
+	te := &TimeoutError{Site: a.t.site, Method: req.Method, Path: req.URL.Path, Phase: phaseNames[phase]}
+	if errors.Is(context.Cause(a.ctx), errRequestTimeout) {
 		te.After = a.t.requestTimeout
 		return te
 	}
@@ -114,7 +133,7 @@ func (a *attempt) timeout(req *http.Request, err error) *TimeoutError {
 	case phaseTLS:
 		te.After = a.t.limits.tls
 	case phaseHeaders, phaseSend:
-		te.Phase, te.After = phaseHeaders, a.t.limits.header
+		te.Phase, te.After = phaseNames[phaseHeaders], a.t.limits.header
 	}
 	return te
 }

@@ -34,17 +34,15 @@ type transport struct {
 	baseDelay  time.Duration // first backoff step
 	maxDelay   time.Duration // cap of one backoff step
 	maxWait    time.Duration // longest Retry-After we accept before giving up
-	// requestTimeout bounds one attempt, sending to the end of the body.
-	requestTimeout time.Duration
-	// timeoutRetries caps the retries after a timeout (within maxRetries).
-	timeoutRetries int
-	// limits are base's dial, TLS and header limits when New built it.
-	limits limits
-	sleep  func(ctx context.Context, d time.Duration) error
-	now    func() time.Time
-	jitter func(n int64) int64 // uniform in [0, n)
-	site   string
-	log    *slog.Logger
+	sleep      func(ctx context.Context, d time.Duration) error
+	now        func() time.Time
+	jitter     func(n int64) int64 // uniform in [0, n)
+	site       string
+	log        *slog.Logger
+
+	requestTimeout time.Duration // bounds one attempt, sending to the end of the body
+	timeoutRetries int           // retries after a timeout (within maxRetries)
+	limits         limits        // base's dial, TLS and header limits when New built it
 
 	requests  atomic.Int64
 	retries   atomic.Int64
