@@ -19,11 +19,23 @@ import (
 
 // jiraClient builds the client of one configured site.
 func (m *Main) jiraClient(ctx context.Context, site config.SiteConfig) (*jira.Client, error) {
-	return jira.New(ctx, jira.Config{
+	return jira.New(ctx, m.jiraConfig(site))
+}
+
+// jiraConfig is the client configuration of one configured site.
+func (m *Main) jiraConfig(site config.SiteConfig) jira.Config {
+	to := m.Config.Jira.Timeouts
+	retries := to.Retries
+	if retries == 0 {
+		retries = -1 // jira.Config: 0 is the default, -1 none
+	}
+	return jira.Config{
 		BaseURL: site.URL, SiteID: site.ID, Flavor: analyzer.Flavor(site.Flavor),
 		Email: site.Email, Token: site.Token, PAT: site.PAT,
 		MaxConcurrency: m.Config.Jira.Concurrency, Logger: m.Logger,
-	})
+		DialTimeout: to.Dial, TLSHandshakeTimeout: to.TLSHandshake, ResponseHeaderTimeout: to.ResponseHeader,
+		RequestTimeout: to.Request, TimeoutRetries: retries,
+	}
 }
 
 // syncSites syncs every configured site; a failing site does not stop the

@@ -99,8 +99,50 @@ type DatabaseConfig struct {
 type JiraConfig struct {
 	// Concurrency is the most requests in flight per site. Default 4.
 	Concurrency int `yaml:"concurrency"`
+	// Timeouts bound every Jira request (docs/operations/jira-network.md).
+	Timeouts JiraTimeouts `yaml:"timeouts"`
 	// Sites are the Jira sites; empty is valid (nothing to sync).
 	Sites []SiteConfig `yaml:"sites"`
+}
+
+// JiraTimeouts are the time limits of one Jira request. A request that
+// times out is sent again at most Retries times, so a Jira that accepts
+// connections and never answers fails a sync after about
+// (1+Retries) × ResponseHeader plus a backoff of at most 0.5 s per retry.
+type JiraTimeouts struct {
+	// Dial bounds opening a TCP connection, DNS included. Default 10s.
+	Dial time.Duration `yaml:"dial"`
+	// TLSHandshake bounds the TLS handshake. Default 10s.
+	TLSHandshake time.Duration `yaml:"tls_handshake"`
+	// ResponseHeader bounds the wait for the response headers once the
+	// request is sent. Default 30s.
+	ResponseHeader time.Duration `yaml:"response_header"`
+	// Request bounds one attempt, from sending it to the end of the body. Default 60s.
+	Request time.Duration `yaml:"request"`
+	// Retries is how many times a timed-out request is sent again, 0-5. Default 1.
+	Retries int `yaml:"retries"`
+}
+
+// defaultJiraTimeouts are the defaults of JiraTimeouts.
+var defaultJiraTimeouts = JiraTimeouts{Dial: 10 * time.Second, TLSHandshake: 10 * time.Second,
+	ResponseHeader: 30 * time.Second, Request: 60 * time.Second, Retries: 1}
+
+// validate checks each limit is positive and bounded.
+func (t JiraTimeouts) validate(bad func(field, format string, args ...any)) {
+	for _, l := range []struct {
+		key      string
+		d, limit time.Duration
+	}{
+		{"dial", t.Dial, 10 * time.Minute}, {"tls_handshake", t.TLSHandshake, 10 * time.Minute},
+		{"response_header", t.ResponseHeader, 10 * time.Minute}, {"request", t.Request, time.Hour},
+	} {
+		if l.d <= 0 || l.d > l.limit {
+			bad("jira.timeouts."+l.key, "must be a duration above 0 and at most %s, got %s", l.limit, l.d)
+		}
+	}
+	if t.Retries < 0 || t.Retries > 5 {
+		bad("jira.timeouts.retries", "must be between 0 and 5, got %d", t.Retries)
+	}
 }
 
 // SiteConfig is one Jira site.
@@ -266,7 +308,7 @@ func Default() Config {
 	t := true
 	return Config{
 		StateDir: "./.analyzer",
-		Jira:     JiraConfig{Concurrency: 4},
+		Jira:     JiraConfig{Concurrency: 4, Timeouts: defaultJiraTimeouts},
 		Metrics: MetricsConfig{
 			SprintGoal:      SprintGoalConfig{Threshold: 0.8},
 			EscapedDefects:  EscapeRule{Types: []string{"Bug"}, Labels: []string{"production"}},
@@ -393,6 +435,20 @@ func setScalar(fv reflect.Value, raw string) error {
 			return fmt.Errorf("want an integer, got %q", raw)
 		}
 		fv.SetInt(int64(n))
+	case reflect.Int64:
+		if fv.Type() == reflect.TypeFor[time.Duration]() {
+			d, err := time.ParseDuration(raw)
+			if err != nil {
+				return fmt.Errorf("want a duration such as 30s, got %q", raw)
+			}
+			fv.SetInt(int64(d))
+			return nil
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want an integer, got %q", raw)
+		}
+		fv.SetInt(n)
 	case reflect.Float64:
 		f, err := strconv.ParseFloat(raw, 64)
 		if err != nil {
@@ -514,6 +570,7 @@ func (c Config) Validate() error {
 	if c.Jira.Concurrency < 1 || c.Jira.Concurrency > 64 {
 		bad("jira.concurrency", "must be between 1 and 64, got %d", c.Jira.Concurrency)
 	}
+	c.Jira.Timeouts.validate(bad)
 	seen := map[string]int{}
 	for i, s := range c.Jira.Sites {
 		p := fmt.Sprintf("jira.sites[%d]", i)

@@ -48,9 +48,25 @@ type Config struct {
 	// BackoffBase and BackoffMax shape the exponential backoff with full
 	// jitter used when Jira gives no Retry-After. Defaults 500ms and 30s.
 	BackoffBase, BackoffMax time.Duration
-	// HTTPClient supplies the base transport and timeout. Default
-	// http.DefaultTransport and no timeout (requests end with their context).
-	// Its Timeout bounds a whole call, retries and Retry-After waits included.
+	// DialTimeout bounds opening a TCP connection (DNS included). Default 10s.
+	DialTimeout time.Duration
+	// TLSHandshakeTimeout bounds the TLS handshake. Default 10s.
+	TLSHandshakeTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for the response headers once
+	// the request is written. Default 30s.
+	ResponseHeaderTimeout time.Duration
+	// RequestTimeout bounds one attempt of a request, from sending it to the
+	// end of the response body. Default 60s.
+	RequestTimeout time.Duration
+	// TimeoutRetries is how many times a request that timed out is sent
+	// again (within MaxRetries). Default 1. The special value -1 disables it.
+	TimeoutRetries int
+	// HTTPClient supplies the base transport and timeout. Default: a clone of
+	// http.DefaultTransport with DialTimeout, TLSHandshakeTimeout and
+	// ResponseHeaderTimeout, and no overall timeout. A Transport given here
+	// is used as is, with its own dial, TLS and header limits; RequestTimeout
+	// and TimeoutRetries still apply. Its Timeout bounds a whole call,
+	// retries and Retry-After waits included.
 	HTTPClient *http.Client
 	// Logger receives retry warnings. Default slog.Default().
 	Logger *slog.Logger
@@ -101,13 +117,28 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%w for %s: Jira Cloud needs email and API token", ErrMissingCredentials, base)
 	}
 
-	baseRT := http.DefaultTransport
+	lim := limits{
+		dial:   cmp.Or(cfg.DialTimeout, DefaultDialTimeout),
+		tls:    cmp.Or(cfg.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout),
+		header: cmp.Or(cfg.ResponseHeaderTimeout, DefaultResponseHeaderTimeout),
+	}
+	var baseRT http.RoundTripper
 	var timeout time.Duration
 	if cfg.HTTPClient != nil {
-		if cfg.HTTPClient.Transport != nil {
-			baseRT = cfg.HTTPClient.Transport
-		}
+		baseRT = cfg.HTTPClient.Transport
 		timeout = cfg.HTTPClient.Timeout
+	}
+	if baseRT == nil {
+		baseRT = newBaseTransport(lim)
+	} else {
+		lim = limits{} // the caller's transport keeps its own limits
+	}
+	timeoutRetries := cfg.TimeoutRetries
+	switch {
+	case timeoutRetries == 0:
+		timeoutRetries = DefaultTimeoutRetries
+	case timeoutRetries < 0:
+		timeoutRetries = 0
 	}
 	maxRetries := cfg.MaxRetries
 	switch {
@@ -129,6 +160,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		jitter:     cfg.Jitter,
 		site:       base,
 		log:        logger,
+
+		requestTimeout: cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout),
+		timeoutRetries: timeoutRetries,
+		limits:         lim,
 	}
 	if tr.sleep == nil {
 		tr.sleep = sleepCtx
@@ -230,7 +265,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, v any) error
 func retryMalformed[T any](c *Client, method, path string, call func() (T, *gojira.Response, error)) (T, error) {
 	for attempt := 0; ; attempt++ {
 		v, resp, err := call()
-		err = wrapGoJira(method, path, resp, err)
+		err = c.hint(wrapGoJira(method, path, resp, err))
 		var me *MalformedResponseError
 		if !errors.As(err, &me) || attempt >= malformedRetries {
 			return v, err
@@ -254,15 +289,33 @@ func (c *Client) doOnce(ctx context.Context, method, path string, body, v any) e
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.jc.Do(req, v)
 	if err != nil {
+		if t := unwrapTransport(err); t != err {
+			return t // a timeout while reading the body, too
+		}
 		if resp != nil && resp.Response != nil {
 			if resp.StatusCode < 200 || resp.StatusCode > 299 {
-				return newAPIError(method, req.URL.Path, resp.Response)
+				return c.hint(newAPIError(method, req.URL.Path, resp.Response))
 			}
 			return &MalformedResponseError{Method: method, Path: req.URL.Path, Err: err}
 		}
-		return unwrapTransport(err)
+		return err
 	}
 	return nil
+}
+
+// hint marks an *APIError whose status suggests the configured URL is not a
+// Jira site's base URL: 404 on serverInfo or myself (which every Jira has
+// at its base URL) or 501 (a server that does not know the method).
+func (c *Client) hint(err error) error {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	probe := strings.HasSuffix(ae.Path, "/rest/api/2/serverInfo") || strings.HasSuffix(ae.Path, "/rest/api/2/myself")
+	if ae.StatusCode == http.StatusNotImplemented || (ae.StatusCode == http.StatusNotFound && probe) {
+		ae.Hint = baseURLHint(c.base)
+	}
+	return err
 }
 
 // newAPIError reads Jira's error body ({"errorMessages":[],"errors":{}}) and
@@ -298,6 +351,14 @@ func unwrapTransport(err error) error {
 	var re *RateLimitError
 	if errors.As(err, &re) {
 		return re
+	}
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return te
+	}
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return ue
 	}
 	return err
 }

@@ -29,6 +29,20 @@
 //     waiting as Retry-After (seconds or HTTP date) or X-RateLimit-Reset (ISO
 //     timestamp) says, and pausing the site's other requests for as long;
 //     without a header it backs off exponentially with full jitter;
+//   - retries connection resets, connections closed before the answer and
+//     temporary DNS failures the same way; any other network error
+//     (connection refused, unknown host, https against an http port, a
+//     certificate that does not verify) fails at once with
+//     *UnreachableError (errors.Is ErrUnreachable), which asks whether the
+//     URL is the site's base URL, as do a 404 on serverInfo or myself and a
+//     501 (*APIError.Hint);
+//   - bounds every attempt: Config.DialTimeout, TLSHandshakeTimeout and
+//     ResponseHeaderTimeout (on the transport New builds) and
+//     RequestTimeout (sending to the end of the body); a request that timed
+//     out is sent again Config.TimeoutRetries times (default 1), then ends
+//     with *TimeoutError (errors.Is ErrTimeout) naming the limit and phase;
+//   - bounds Retry-After and X-RateLimit-Reset waits to [0, 24h] and ignores
+//     negative, infinite and NaN values;
 //   - replays request bodies through GetBody;
 //   - returns *RateLimitError (errors.Is ErrRateLimited) when it gives up and
 //     *AuthError (errors.Is ErrUnauthorized, naming the site, never the

@@ -20,6 +20,12 @@ var (
 	// ErrMissingCredentials is returned by New when the config lacks the
 	// credentials the chosen flavour needs.
 	ErrMissingCredentials = errors.New("jira: missing credentials")
+	// ErrTimeout is returned (wrapped in *TimeoutError) when a request hit
+	// one of the client's time limits, after the configured retries.
+	ErrTimeout = errors.New("jira: timed out")
+	// ErrUnreachable is returned (wrapped in *UnreachableError) when a
+	// request could not reach Jira for a reason a retry would not fix.
+	ErrUnreachable = errors.New("jira: site unreachable")
 	// ErrUnusableIssue is returned by ParseIssue when an issue has no usable
 	// id or key; the caller should log and skip it.
 	ErrUnusableIssue = errors.New("jira: unusable issue")
@@ -73,6 +79,9 @@ type APIError struct {
 	StatusCode int
 	Messages   []string          // errorMessages
 	Errors     map[string]string // errors (field → message)
+	// Hint is appended to the message: set for answers that suggest a wrong
+	// base URL (404 on serverInfo or myself, 501 anywhere).
+	Hint string
 }
 
 func (e *APIError) Error() string {
@@ -84,6 +93,10 @@ func (e *APIError) Error() string {
 	}
 	for k, v := range e.Errors {
 		fmt.Fprintf(&b, ": %s: %s", k, v)
+	}
+	if e.Hint != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Hint)
 	}
 	return b.String()
 }
@@ -136,3 +149,59 @@ func (e *MalformedResponseError) Error() string {
 }
 
 func (e *MalformedResponseError) Unwrap() error { return e.Err }
+
+// TimeoutError reports a request that hit one of the client's time limits
+// on every attempt it was given (a hung Jira, VPN or proxy).
+type TimeoutError struct {
+	Site     string        // site URL, without credentials
+	Method   string        // HTTP method of the request
+	Path     string        // request path, without query
+	Phase    string        // where the last attempt was, e.g. "waiting for the response headers"
+	After    time.Duration // the limit that was hit (0 when the transport was the caller's)
+	Attempts int           // requests sent, including the first
+}
+
+func (e *TimeoutError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jira: %s %s: timed out", e.Method, e.Path)
+	if e.After > 0 {
+		fmt.Fprintf(&b, " after %s", e.After)
+	}
+	if e.Phase != "" {
+		b.WriteString(" " + e.Phase)
+	}
+	if e.Attempts == 1 {
+		b.WriteString(" (1 attempt)")
+	} else if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (%d attempts)", e.Attempts)
+	}
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrTimeout) true.
+func (e *TimeoutError) Unwrap() error { return ErrTimeout }
+
+// Timeout reports true, as net.Error does for timeouts.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// UnreachableError reports a request that could not reach Jira for a reason
+// a retry would not fix: connection refused, an unknown host, https against
+// a plain http port, a certificate that does not verify. It is not retried.
+type UnreachableError struct {
+	Site   string // site URL, without credentials
+	Method string
+	Path   string
+	Err    error // the network or TLS error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("jira: %s %s: %v: %s", e.Method, e.Path, e.Err, baseURLHint(e.Site))
+}
+
+// Unwrap returns the network error and ErrUnreachable.
+func (e *UnreachableError) Unwrap() []error { return []error{ErrUnreachable, e.Err} }
+
+// baseURLHint is appended to errors that usually mean a wrong site URL.
+func baseURLHint(site string) string {
+	return fmt.Sprintf("is %s the site's base URL?", site)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -39,6 +40,10 @@ type transport struct {
 	site       string
 	log        *slog.Logger
 
+	requestTimeout time.Duration // bounds one attempt, sending to the end of the body
+	timeoutRetries int           // retries after a timeout (within maxRetries)
+	limits         limits        // base's dial, TLS and header limits when New built it
+
 	requests  atomic.Int64
 	retries   atomic.Int64
 	throttled atomic.Int64
@@ -60,10 +65,17 @@ func retryableStatus(code int) bool {
 }
 
 // RoundTrip implements http.RoundTripper.
+//
+// Only what can recover is retried: 429, 502, 503 and 504 (up to
+// maxRetries), connection resets and early EOFs (up to maxRetries), and
+// timeouts (up to timeoutRetries). Anything else that keeps a request from
+// reaching Jira (connection refused, unknown host, TLS against a plain HTTP
+// port, a bad certificate) fails at once with *UnreachableError.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	justSlept := false
+	timeouts := 0
 	var lastWait time.Duration
 	for attempt := 1; ; attempt++ {
 		if !justSlept {
@@ -88,12 +100,24 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		release := sync.OnceFunc(func() { <-t.sem })
+		at := t.startAttempt(r)
 		t.requests.Add(1)
-		resp, err := t.base.RoundTrip(r)
+		resp, err := t.base.RoundTrip(at.req)
 		if err != nil {
-			release()
-			if ctx.Err() != nil || !replayable || attempt > t.maxRetries {
+			te := at.timeout(req, err)
+			at.finish()
+			switch {
+			case ctx.Err() != nil:
+				return nil, err
+			case te != nil:
+				timeouts++
+				if timeouts > t.timeoutRetries || attempt > t.maxRetries || !replayable {
+					te.Attempts = attempt
+					return nil, te
+				}
+			case !transientNetError(err):
+				return nil, &UnreachableError{Site: t.site, Method: req.Method, Path: req.URL.Path, Err: unwrapURLError(err)}
+			case !replayable || attempt > t.maxRetries:
 				return nil, err
 			}
 			d := t.backoff(attempt)
@@ -109,7 +133,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 			drain(resp)
-			release()
+			at.finish()
 			return nil, &AuthError{Site: t.site, StatusCode: resp.StatusCode}
 
 		case retryableStatus(resp.StatusCode):
@@ -118,7 +142,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			wait, fromHeader := t.serverWait(resp.Header)
 			drain(resp)
-			release()
+			at.finish()
 			if fromHeader {
 				lastWait = wait
 			}
@@ -143,31 +167,57 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			continue
 		}
 
-		resp.Body = &releaseBody{ReadCloser: resp.Body, release: release}
+		resp.Body = &releaseBody{ReadCloser: resp.Body, release: at.finish, timeout: func(err error) error {
+			if te := at.timeout(req, err); te != nil {
+				te.Phase, te.Attempts = phaseBody, attempt
+				return te
+			}
+			return nil
+		}}
 		return resp, nil
 	}
 }
 
+// maxHeaderWait caps what Retry-After or X-RateLimit-Reset may ask for. It
+// is far above any sane MaxRetryWait, so an absurd value makes the request
+// give up (with *RateLimitError) rather than wrap to a negative wait.
+const maxHeaderWait = 24 * time.Hour
+
 // serverWait reads how long Jira asked us to wait: Retry-After in seconds or
 // as an HTTP date, else X-RateLimit-Reset as an ISO 8601 timestamp
-// ("2024-02-12T13:35Z"). ok is false when neither header gives a usable value.
+// ("2024-02-12T13:35Z"). ok is false when neither header gives a usable
+// value; a negative, infinite or NaN number of seconds is not usable. The
+// wait is bounded to [0, maxHeaderWait]; a date in the past means 0.
 func (t *transport) serverWait(h http.Header) (d time.Duration, ok bool) {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-			return time.Duration(secs * float64(time.Second)), true
-		}
-		if at, err := http.ParseTime(v); err == nil {
-			return max(at.Sub(t.now()), 0), true
+		if secs, err := strconv.ParseFloat(v, 64); err == nil {
+			if secs >= 0 && !math.IsInf(secs, 0) { // NaN fails secs >= 0
+				return boundWait(secs * float64(time.Second)), true
+			}
+		} else if at, err := http.ParseTime(v); err == nil {
+			return boundWait(float64(at.Sub(t.now()))), true
 		}
 	}
 	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
 		for _, layout := range []string{"2006-01-02T15:04Z07:00", time.RFC3339Nano, "2006-01-02T15:04:05-0700"} {
 			if at, err := time.Parse(layout, v); err == nil {
-				return max(at.Sub(t.now()), 0), true
+				return boundWait(float64(at.Sub(t.now()))), true
 			}
 		}
 	}
 	return 0, false
+}
+
+// boundWait turns nanoseconds into a Duration in [0, maxHeaderWait],
+// comparing as float64 so that values beyond int64 never wrap.
+func boundWait(ns float64) time.Duration {
+	switch {
+	case !(ns > 0): // also NaN
+		return 0
+	case ns >= float64(maxHeaderWait):
+		return maxHeaderWait
+	}
+	return time.Duration(ns)
 }
 
 // backoff is exponential with full jitter: uniform in [0, min(maxDelay, base·2^(attempt-1))].
@@ -223,16 +273,23 @@ func drain(resp *http.Response) {
 	_ = resp.Body.Close()
 }
 
-// releaseBody frees the semaphore slot when the body is closed or read to
-// its end, whichever comes first.
+// releaseBody ends the attempt (frees the semaphore slot, stops its time
+// limit) when the body is closed or read to its end, whichever comes first.
+// A read cut short by the request time limit returns *TimeoutError.
 type releaseBody struct {
 	io.ReadCloser
 	release func()
+	timeout func(err error) error
 }
 
 func (b *releaseBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil {
+		if err != io.EOF {
+			if te := b.timeout(err); te != nil {
+				err = te
+			}
+		}
 		b.release()
 	}
 	return n, err

@@ -164,8 +164,8 @@ func (s *Syncer) Run(ctx context.Context) (res Result, err error) {
 		}
 		b.SiteID = s.cfg.SiteID
 		if err := s.syncBoard(ctx, b, meta, &res); err != nil {
-			if ctx.Err() != nil {
-				return res, err
+			if ctx.Err() != nil || errors.Is(err, jira.ErrTimeout) {
+				return res, err // cancelled, or the site stopped answering: the other boards would wait as long
 			}
 			s.log.Error("board sync failed", slog.Int64("board_id", b.ID), slog.Any("error", err))
 			firstErr = cmp.Or(firstErr, err)
