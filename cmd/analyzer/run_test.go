@@ -157,3 +157,72 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// Issue 11 point 1 (the per-job deadline), end to end: against a Jira that
+// never answers, worker.job_timeouts.sync cancels the sync, logs one line,
+// counts it on /metrics and /readyz reports it.
+func TestRunWorkerSyncDeadline(t *testing.T) {
+	sim, err := jirasim.New(jirasim.Config{Issues: 30, Teams: 1, Faults: jirasim.Faults{Latency: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsrv := httptest.NewServer(sim)
+	defer jsrv.Close()
+	cfg := writeFile(t, "c.yaml", fmt.Sprintf(`jira:
+  sites:
+    - id: acme
+      url: %s
+      flavor: cloud
+      email: sim@example.com
+      token: sim-token
+schedule:
+  sync: "@every 1s"
+  compute: "@every 1h"
+  report: "@every 1h"
+  full_sync: "off"
+worker:
+  job_timeouts:
+    sync: 300ms
+`, jsrv.URL))
+	logs := &lockedBuffer{}
+	w := NewMain()
+	w.Stdout, w.Stderr = io.Discard, logs
+	env := map[string]string{"DATABASE_URL": newDB(t)}
+	w.Getenv = func(k string) string { return env[k] }
+	if err := w.ParseFlags(context.Background(), []string{"--config", cfg, "run", "--http", "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	rctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(rctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	addr := waitLog(t, logs, regexp.MustCompile(`msg="serving health, readiness and metrics" addr=(\S+)`))[1]
+	waitLog(t, logs, regexp.MustCompile(`level=ERROR msg="job cancelled: deadline exceeded" job=sync deadline=300ms`))
+	if strings.Contains(logs.String(), `msg="job finished" job=sync`) {
+		t.Fatalf("a sync against a hung Jira finished:\n%s", logs)
+	}
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "job sync: last run was cancelled at its 300ms deadline") {
+		t.Fatalf("/readyz = %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^analyzer_job_deadline_exceeded_total\{job="sync"\} [1-9]`).Match(body) {
+		t.Fatalf("/metrics lacks the deadline count:\n%s", grepLines(string(body), "analyzer_job"))
+	}
+}
