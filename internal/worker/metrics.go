@@ -80,7 +80,7 @@ func newStats(log *slog.Logger) *Stats {
 		}, byJob),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "analyzer_job_duration_seconds", Help: "Duration of job runs.",
-			// 1 s to ~2.3 h: a compute takes seconds, a full sync of a large site hours.
+			// 1 s to ~1.8 h: a compute takes seconds, a full sync of a large site up to hours.
 			Buckets: prometheus.ExponentialBuckets(1, 3, 9),
 		}, byJob),
 		jiraRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
