@@ -189,7 +189,7 @@ func (s *Stats) Push(code int) {
 }
 
 // Add adds v to a named counter without labels, created on first use, e.g.
-// "analyzer_reports_sent_total".
+// "analyzer_reports_sent_total". A negative v is ignored (counters only grow).
 func (s *Stats) Add(name string, v float64) {
 	if c, ok := s.collector(name, func() prometheus.Collector {
 		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: name})
