@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/http"
 	"os"
 	"slices"
 	"time"
@@ -94,16 +93,6 @@ func (m *Main) pullOutcomes(ctx context.Context, s *store.Store) (int, error) {
 		m.Logger.Info("outcome source pulled", slog.String("metric", src.Metric), slog.Int("values", len(values)))
 	}
 	return total, errors.Join(errs...)
-}
-
-// httpHandler serves /healthz, /metrics and POST /api/v1/outcomes.
-func (m *Main) httpHandler(health http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", health)
-	if m.store != nil {
-		mux.Handle(outcomes.PushPath, outcomes.Handler(m.store, m.Config.Outcomes.PushToken, m.knownMetrics(), m.Logger))
-	}
-	return mux
 }
 
 // outcomeAnalysis runs the outcome analysis for week over the stored values

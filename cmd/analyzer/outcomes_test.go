@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/backlog-health/analyzer/internal/worker"
 )
 
 func writeFile(t *testing.T, name, body string) string {
@@ -80,7 +83,12 @@ func TestOutcomesPushMounted(t *testing.T) {
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(m.httpHandler(http.NotFoundHandler()))
+	w, err := worker.New(worker.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop(ctx)
+	srv := httptest.NewServer(m.httpHandler(w, m.store))
 	defer srv.Close()
 	post := func(token string) int {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/outcomes", strings.NewReader(`{"values":[{"metric":"mrr","date":"2026-11-16","value":123.5}]}`))
@@ -100,6 +108,18 @@ func TestOutcomesPushMounted(t *testing.T) {
 	}
 	if code := post("push-secret"); code != http.StatusOK {
 		t.Fatalf("push: %d", code)
+	}
+	// Both answers are counted on /metrics (issue 11 point 5).
+	resp, err := srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`analyzer_outcome_pushes_total{code="401",result="refused"} 1`, `analyzer_outcome_pushes_total{code="200",result="accepted"} 1`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	var v float64
 	_ = m.store.DB().GetContext(ctx, &v, `SELECT value FROM outcome_values WHERE metric = 'mrr'`)

@@ -8,14 +8,24 @@ import (
 	"net/http"
 
 	"github.com/backlog-health/analyzer/internal/compute"
+	"github.com/backlog-health/analyzer/internal/config"
+	"github.com/backlog-health/analyzer/internal/jira"
+	"github.com/backlog-health/analyzer/internal/outcomes"
+	"github.com/backlog-health/analyzer/internal/store"
 	"github.com/backlog-health/analyzer/internal/worker"
 )
 
-// scheduledJobs are the worker's jobs; the same functions back the
-// run-once commands (sync, compute, report).
+// syncGroup is the worker group of the incremental and the full sync: they
+// never run at the same time.
+const syncGroup = "sync"
+
+// scheduledJobs are the worker's jobs, each under its deadline
+// (worker.job_timeouts); the same functions back the run-once commands
+// (sync, compute, report).
 func (m *Main) scheduledJobs() []worker.Job {
+	t := m.Config.Worker.JobTimeouts
 	jobs := []worker.Job{
-		{Name: "compute", Spec: m.Config.Schedule.Compute, Run: func(ctx context.Context) error {
+		{Name: "compute", Spec: m.Config.Schedule.Compute, Timeout: t.Compute, Run: func(ctx context.Context) error {
 			s, err := m.Store(ctx)
 			if err != nil {
 				return err
@@ -25,45 +35,100 @@ func (m *Main) scheduledJobs() []worker.Job {
 		}},
 	}
 	if len(m.Config.Jira.Sites) > 0 || len(m.Config.Outcomes.SQL) > 0 {
-		jobs = append(jobs, worker.Job{Name: "sync", Spec: m.Config.Schedule.Sync, Run: func(ctx context.Context) error {
-			s, err := m.Store(ctx)
-			if err != nil {
-				return err
-			}
-			_, err = m.syncSites(ctx, s, false)
-			if len(m.Config.Outcomes.SQL) > 0 {
-				_, perr := m.pullOutcomes(ctx, s)
-				err = errors.Join(err, perr)
-			}
-			return err
-		}})
+		jobs = append(jobs, worker.Job{Name: "sync", Spec: m.Config.Schedule.Sync, Timeout: t.Sync, Group: syncGroup,
+			Run: func(ctx context.Context) error { return m.syncJob(ctx, false) }})
 	}
-	return append(jobs, m.reportJobs()...)
+	if len(m.Config.Jira.Sites) > 0 && m.Config.Schedule.FullSync != config.FullSyncOff {
+		// A full-sync tick that finds the incremental sync running waits
+		// for it: a weekly run must not be lost to an hourly one.
+		jobs = append(jobs, worker.Job{Name: "full_sync", Spec: m.Config.Schedule.FullSync, Timeout: t.FullSync,
+			Group: syncGroup, WaitForGroup: true,
+			Run: func(ctx context.Context) error { return m.syncJob(ctx, true) }})
+	}
+	for _, j := range m.reportJobs() {
+		if j.Timeout == 0 {
+			j.Timeout = t.Report
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs
+}
+
+// syncJob syncs every site (full: re-reading everything) and pulls the SQL
+// outcome sources.
+func (m *Main) syncJob(ctx context.Context, full bool) error {
+	s, err := m.Store(ctx)
+	if err != nil {
+		return err
+	}
+	if len(m.Config.Jira.Sites) > 0 {
+		_, err = m.syncSites(ctx, s, full)
+	}
+	if len(m.Config.Outcomes.SQL) > 0 {
+		_, perr := m.pullOutcomes(ctx, s)
+		err = errors.Join(err, perr)
+	}
+	return err
+}
+
+// recordJiraStats adds what one sync of a site sent to /metrics (under
+// `analyzer run`; a no-op for the run-once commands).
+func (m *Main) recordJiraStats(site string, st jira.Stats) {
+	if m.workerStats != nil {
+		m.workerStats.JiraStats(site, st.Requests, st.Retries, st.Throttled)
+	}
+}
+
+// httpHandler serves /healthz, /readyz, /metrics and POST /api/v1/outcomes
+// (its answers counted in /metrics).
+func (m *Main) httpHandler(w *worker.Worker, s *store.Store) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", w.Handler())
+	push := outcomes.NewHandler(s, m.Config.Outcomes.PushToken, m.knownMetrics(), outcomes.PushOptions{
+		Logger: m.Logger, RefusedLogInterval: m.Config.HTTP.RefusedLogInterval,
+	})
+	mux.Handle(outcomes.PushPath, w.Stats().CountPushes(push))
+	return mux
 }
 
 func runWorker(ctx context.Context, m *Main, args []string) error {
 	addr, grace := &m.opts.httpAddr, &m.opts.shutdownTimeout
-	if _, err := m.Store(ctx); err != nil {
+	s, err := m.Store(ctx)
+	if err != nil {
 		return err
 	}
-	w, err := worker.New(worker.Config{Location: m.Config.Location(), Logger: m.Logger}, m.scheduledJobs())
+	sites := make([]string, 0, len(m.Config.Jira.Sites))
+	for _, site := range m.Config.Jira.Sites {
+		sites = append(sites, site.ID)
+	}
+	w, err := worker.New(worker.Config{
+		Location: m.Config.Location(), Logger: m.Logger,
+		DB: s.DB(), SyncStates: s, Sites: sites, StaleFactor: m.Config.Worker.ReadyStaleFactor, StaleJob: "sync",
+	}, m.scheduledJobs())
 	if err != nil {
 		return err
 	}
 	m.workerStats = w.Stats()
+	m.workerStats.Add("analyzer_reports_sent_total", 0) // shown as 0 before the first report
 	w.Start()
+	t := m.Config.Worker.JobTimeouts
 	m.Logger.Info("worker started", slog.String("time_zone", m.Config.Report.TimeZone),
-		slog.String("sync", m.Config.Schedule.Sync), slog.String("compute", m.Config.Schedule.Compute),
-		slog.String("report", m.Config.Schedule.Report))
+		slog.String("sync", m.Config.Schedule.Sync), slog.String("full_sync", m.Config.Schedule.FullSync),
+		slog.String("compute", m.Config.Schedule.Compute), slog.String("report", m.Config.Schedule.Report),
+		slog.Duration("sync_timeout", t.Sync), slog.Duration("full_sync_timeout", t.FullSync),
+		slog.Duration("compute_timeout", t.Compute), slog.Duration("report_timeout", t.Report))
 
 	srvErr := make(chan error, 1)
 	serverDone := false
 	if *addr != "" {
+		h := m.Config.HTTP
+		sc := worker.ServerConfig{ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout,
+			WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout, MaxConnections: h.MaxConnections}
 		ready := make(chan string, 1)
-		go func() { srvErr <- worker.Serve(ctx, *addr, m.httpHandler(w.Stats().Handler()), ready) }()
+		go func() { srvErr <- worker.Serve(ctx, *addr, m.httpHandler(w, s), sc, ready) }()
 		select {
 		case a := <-ready:
-			m.Logger.Info("serving health and metrics", slog.String("addr", a))
+			m.Logger.Info("serving health, readiness and metrics", slog.String("addr", a))
 		case err := <-srvErr:
 			_ = w.Stop(context.Background())
 			return err

@@ -77,6 +77,7 @@ func (m *Main) syncSite(ctx context.Context, s *store.Store, site config.SiteCon
 	if err != nil {
 		return sync.Result{}, fmt.Errorf("sync: site %s: %w", site.ID, err)
 	}
+	defer func() { m.recordJiraStats(site.ID, client.Stats()) }()
 	loc, _ := time.LoadLocation(site.TimeZone)
 	return sync.New(s, client, sync.Config{
 		SiteID: site.ID, BaseURL: site.URL, Boards: site.Boards.IDs, Location: loc, Full: full,

@@ -44,6 +44,8 @@ type Config struct {
 	Metrics  MetricsConfig  `yaml:"metrics"`
 	Report   ReportConfig   `yaml:"report"`
 	Schedule ScheduleConfig `yaml:"schedule"`
+	Worker   WorkerConfig   `yaml:"worker"`
+	HTTP     HTTPConfig     `yaml:"http"`
 	Log      LogConfig      `yaml:"log"`
 	Outcomes OutcomesConfig `yaml:"outcomes"`
 }
@@ -295,6 +297,11 @@ type ScheduleConfig struct {
 	Sync    string `yaml:"sync"`    // default "0 * * * *"
 	Compute string `yaml:"compute"` // default "15 * * * *"
 	Report  string `yaml:"report"`  // default "0 7 * * MON"
+	// FullSync re-reads every issue and marks those that left a board; it
+	// never overlaps the incremental sync (a sync tick during it is skipped,
+	// a full-sync tick during a sync waits). "off" disables it. Default
+	// "0 3 * * 0" (Sunday 03:00).
+	FullSync string `yaml:"full_sync"`
 }
 
 // LogConfig sets logging.
@@ -320,8 +327,12 @@ func Default() Config {
 			Formats:  []string{"md", "html", "json"},
 			Outputs:  OutputConfig{Dir: "./reports", Email: EmailConfig{Port: 587, StartTLS: &t}},
 		},
-		Schedule: ScheduleConfig{Sync: "0 * * * *", Compute: "15 * * * *", Report: "0 7 * * MON"},
+		Schedule: ScheduleConfig{Sync: "0 * * * *", Compute: "15 * * * *", Report: "0 7 * * MON", FullSync: "0 3 * * 0"},
 		Log:      LogConfig{Format: "text", Level: "info"},
+		Worker: WorkerConfig{ReadyStaleFactor: 3, JobTimeouts: JobTimeouts{
+			Sync: 30 * time.Minute, FullSync: 2 * time.Hour, Compute: 15 * time.Minute, Report: 10 * time.Minute}},
+		HTTP: HTTPConfig{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+			IdleTimeout: 2 * time.Minute, MaxConnections: 64, RefusedLogInterval: 10 * time.Second},
 	}
 }
 
@@ -662,13 +673,7 @@ func (c Config) Validate() error {
 			bad("report.outputs.email.to", "must list at least one recipient")
 		}
 	}
-	for _, s := range []struct{ field, spec string }{
-		{"schedule.sync", c.Schedule.Sync}, {"schedule.compute", c.Schedule.Compute}, {"schedule.report", c.Schedule.Report},
-	} {
-		if err := CheckCron(s.spec); err != nil {
-			bad(s.field, "%v", err)
-		}
-	}
+	c.validateWorker(bad)
 	known := map[string]bool{}
 	for i := range c.Outcomes.Metrics {
 		m := c.Outcomes.Metrics[i]

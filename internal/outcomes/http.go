@@ -63,35 +63,56 @@ type errorBody struct {
 // token; 405 for another method; 413 for a larger body; 415 for a body that
 // is not JSON; 500 when the sink fails; 503 when token is empty (push is
 // then disabled, never open).
+//
+// Every answer given before the body is read (404, 503, 401, 405, 415)
+// closes the connection: otherwise net/http would drain up to 256 KiB of an
+// unread body before sending it, and a slow unauthenticated client would
+// wait for its 401 as long as it takes to send that. Refused tokens are
+// logged at most once per client host per 10 s (see NewHandler).
 func Handler(sink Sink, token string, known map[string]Metric, logger *slog.Logger) http.Handler {
+	return NewHandler(sink, token, known, PushOptions{Logger: logger})
+}
+
+// NewHandler is Handler with options.
+func NewHandler(sink Sink, token string, known map[string]Metric, opts PushOptions) http.Handler {
+	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	throttle := newLogThrottle(opts.RefusedLogInterval, opts.Now)
 	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers before the body is read: close rather than drain it.
+		early := func(status int, msg string) {
+			w.Header().Set("Connection", "close")
+			writeErrors(w, status, msg)
+		}
 		if r.URL.Path != PushPath {
-			writeErrors(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+			early(http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 			return
 		}
 		if token == "" {
-			writeErrors(w, http.StatusServiceUnavailable, "outcome push is disabled: no token is configured")
+			early(http.StatusServiceUnavailable, "outcome push is disabled: no token is configured")
 			return
 		}
 		if !bearerOK(r.Header.Get("Authorization"), want) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="analyzer"`)
-			writeErrors(w, http.StatusUnauthorized, "a valid bearer token is required")
-			logger.WarnContext(r.Context(), "outcome push refused", slog.String("reason", "bad or missing token"),
-				slog.String("remote_addr", r.RemoteAddr))
+			early(http.StatusUnauthorized, "a valid bearer token is required")
+			host := remoteHost(r)
+			if ok, suppressed := throttle.allow(host); ok {
+				logger.WarnContext(r.Context(), "outcome push refused", slog.String("reason", "bad or missing token"),
+					slog.String("remote_host", host), slog.Int("suppressed", suppressed))
+			}
 			return
 		}
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeErrors(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed; use POST")
+			early(http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed; use POST")
 			return
 		}
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-				writeErrors(w, http.StatusUnsupportedMediaType, "content type "+ct+" is not application/json")
+				early(http.StatusUnsupportedMediaType, "content type "+ct+" is not application/json")
 				return
 			}
 		}

@@ -74,3 +74,16 @@ func (s *Store) SyncStateSetError(ctx context.Context, siteID string, boardID in
 	}
 	return nil
 }
+
+// SyncStateList returns every board's sync state, ordered by site and board
+// (the worker's readiness and /metrics read last_finished_at from it).
+func (s *Store) SyncStateList(ctx context.Context) ([]SyncState, error) {
+	var rows []SyncState
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT site_id, board_id, watermark, convert_to(coalesce(checkpoint::text, ''), 'UTF8') AS checkpoint, last_started_at, last_finished_at, last_error
+		FROM sync_state ORDER BY site_id, board_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list sync states: %w", err)
+	}
+	return rows, nil
+}

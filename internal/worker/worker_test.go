@@ -2,20 +2,21 @@ package worker_test
 
 import (
 	"context"
-	"io"
-	"net/http/httptest"
+	"log/slog"
+	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"go.uber.org/goleak"
 
+	"github.com/backlog-health/analyzer/internal/pgtest"
 	"github.com/backlog-health/analyzer/internal/worker"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { os.Exit(pgtest.MainNoLeaks(m)) }
 
 // A parser with a seconds field, so a real cron fires every second in tests.
 var secondly = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
@@ -35,7 +36,8 @@ func TestJobsRunSkipRecoverAndStop(t *testing.T) {
 	var ticks, slowStarts, panics atomic.Int32
 	release := make(chan struct{})
 	slowReturned := make(chan struct{})
-	w, err := worker.New(worker.Config{Parser: secondly}, []worker.Job{
+	logs := &logLines{}
+	w, err := worker.New(worker.Config{Parser: secondly, Logger: slog.New(logs)}, []worker.Job{
 		{Name: "tick", Spec: "* * * * * *", Run: func(context.Context) error { ticks.Add(1); return nil }},
 		// Blocks until released or shut down: later ticks must be skipped, not stacked.
 		{Name: "slow", Spec: "* * * * * *", Run: func(ctx context.Context) error {
@@ -61,6 +63,8 @@ func TestJobsRunSkipRecoverAndStop(t *testing.T) {
 	if n := slowStarts.Load(); n != 1 {
 		t.Fatalf("slow job started %d times while still running, want 1 (SkipIfStillRunning)", n)
 	}
+	// Each skipped tick left a warning naming the job (issue 11 point 1: it used to be silent).
+	waitFor(t, "a skip warning", func() bool { return logs.count("job skipped: its previous run is still running", "slow") >= 1 })
 	// The panicking job ran at least twice: the scheduler survived the first panic.
 	waitFor(t, "2 panics", func() bool { return panics.Load() >= 2 })
 	if _, errs := w.Stats().Runs("boom"); errs < 2 {
@@ -100,39 +104,37 @@ func TestInvalidSpecs(t *testing.T) {
 	_ = w.Stop(context.Background())
 }
 
-func TestHealthAndMetrics(t *testing.T) {
-	w, err := worker.New(worker.Config{Parser: secondly}, []worker.Job{
-		{Name: "sync", Spec: "* * * * * *", Run: func(context.Context) error { return nil }},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Stats().Add("analyzer_reports_sent_total", 2)
-	w.Start()
-	waitFor(t, "a sync run", func() bool { r, _ := w.Stats().Runs("sync"); return r >= 1 })
-	_ = w.Stop(context.Background())
+// logLines is a slog handler that keeps each record's message and job.
+type logLines struct {
+	mu   sync.Mutex
+	recs [][2]string
+}
 
-	srv := httptest.NewServer(w.Stats().Handler())
-	defer srv.Close()
-	body := func(path string) string {
-		resp, err := srv.Client().Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
+func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logLines) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logLines) WithGroup(string) slog.Handler            { return l }
+func (l *logLines) Handle(_ context.Context, r slog.Record) error {
+	job := ""
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "job" {
+			job = a.Value.String()
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: status %d", path, resp.StatusCode)
+		return true
+	})
+	l.mu.Lock()
+	l.recs = append(l.recs, [2]string{r.Message, job})
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *logLines) count(msg, job string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.recs {
+		if r[0] == msg && r[1] == job {
+			n++
 		}
-		return string(b)
 	}
-	if got := body("/healthz"); got != "ok\n" {
-		t.Fatalf("/healthz = %q", got)
-	}
-	m := body("/metrics")
-	for _, want := range []string{`analyzer_job_runs_total{job="sync"} `, `analyzer_job_errors_total{job="sync"} 0`, "analyzer_reports_sent_total 2", "# TYPE analyzer_job_last_success_timestamp_seconds gauge"} {
-		if !strings.Contains(m, want) {
-			t.Errorf("/metrics lacks %q:\n%s", want, m)
-		}
-	}
+	return n
 }
