@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -148,12 +149,25 @@ func TestReportWaitsForFirstSync(t *testing.T) {
 	if got := slack.received(); len(got) != 0 {
 		t.Fatalf("before any sync, Slack received %v, want nothing", got)
 	}
+	if w := m.DeliveryStatus().Waiting(); len(w) != 1 || w[0].SiteID != "sim" || w[0].Reason != report.WaitNoData {
+		t.Fatalf("waiting for data: %+v", w)
+	}
+	// `analyzer report --deliver` refuses too, saying why.
+	m.opts.deliver = true
+	err := runReport(context.Background(), m, nil)
+	m.opts.deliver = false
+	if !errors.Is(err, report.ErrWaitingForData) || !strings.Contains(err.Error(), "site sim has no completed sync") {
+		t.Fatalf("report --deliver before any sync: %v", err)
+	}
 	if runs := reportRuns(t, dsn); len(runs) != 0 {
 		t.Fatalf("before any sync, report_runs holds %v, want no claim", runs)
 	}
 
 	syncAndCompute(t, m)
 	fireReport(t, m)
+	if w := m.DeliveryStatus().Waiting(); len(w) != 0 {
+		t.Fatalf("still waiting after the sync: %+v", w)
+	}
 	week := report.LastCompleteWeek(time.Now(), time.UTC).String()
 	if got := slack.received(); len(got) != 1 || got[0] != week {
 		t.Fatalf("after the sync, Slack received %v, want [%s]", got, week)
