@@ -193,7 +193,19 @@ func TestSchedulerCrashAfterSend(t *testing.T) {
 	case <-time.After(30 * time.Second): // hang guard only
 		t.Fatal("the target never received the report")
 	}
-	defer close(slack.block)
+	released := false
+	release := func() { // the frozen sender wakes up and returns
+		if !released {
+			released = true
+			close(slack.block)
+			select {
+			case <-aDone:
+			case <-time.After(30 * time.Second): // hang guard only
+				t.Error("the frozen sender never returned")
+			}
+		}
+	}
+	defer release()
 
 	// A's heartbeat at t0+90s renews the lease to t0+3m30s.
 	clock.Set(t0.Add(90 * time.Second))
@@ -236,6 +248,11 @@ func TestSchedulerCrashAfterSend(t *testing.T) {
 	}
 	if r := runOf(t, s, w47, "slack"); r.Status != store.ReportSent || r.Attempts != 2 {
 		t.Fatalf("after the takeover: %+v", r)
+	}
+	// The frozen sender finally returns: its late "sent" changes nothing.
+	release()
+	if r := runOf(t, s, w47, "slack"); r.Status != store.ReportSent || r.Attempts != 2 || len(slack.weeks()) != 2 {
+		t.Fatalf("after the old sender returned: %+v, received %v", r, slack.weeks())
 	}
 }
 
