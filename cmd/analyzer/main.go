@@ -141,7 +141,8 @@ type Main struct {
 	store       *store.Store
 	cluster     *pgembed.Cluster
 	workerStats *worker.Stats
-	demoDB      string // tests: the demo's database name (default analyzer_demo)
+	delivery    deliveryState // report delivery's clock and status (report.go)
+	demoDB      string        // tests: the demo's database name (default analyzer_demo)
 }
 
 // NewMain returns a Main with the process's streams and environment.

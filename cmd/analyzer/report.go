@@ -3,22 +3,42 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/backlog-health/analyzer/internal/compute"
+	"github.com/backlog-health/analyzer/internal/config"
 	"github.com/backlog-health/analyzer/internal/metrics"
 	"github.com/backlog-health/analyzer/internal/report"
 	"github.com/backlog-health/analyzer/internal/store"
 	"github.com/backlog-health/analyzer/internal/worker"
 )
 
-// reportClaimStale is how long a claimed but unfinished delivery blocks
-// others: after it, a crashed worker's claim is taken over.
-const reportClaimStale = time.Hour
+// reportRetryEvery is how often the worker looks for report deliveries
+// that are due besides the report schedule: weeks that waited for data,
+// failed targets whose backoff has passed, weeks missed while it was down.
+const reportRetryEvery = "@every 10m"
+
+// deliveryState is the report delivery's clock and what it last saw.
+type deliveryState struct {
+	now    func() time.Time // default time.Now; tests inject a clock
+	status report.DeliveryStatus
+}
+
+// DeliveryStatus is the report delivery's state for /metrics: the weeks
+// held back for data, with the site and its as-of time, and the deliveries
+// sent and failed since start.
+func (m *Main) DeliveryStatus() *report.DeliveryStatus { return &m.delivery.status }
+
+func (m *Main) now() time.Time {
+	if m.delivery.now != nil {
+		return m.delivery.now()
+	}
+	return time.Now()
+}
 
 // reportWeek parses --week, defaulting to the last complete ISO week.
 func (m *Main) reportWeek(now time.Time) (report.ISOWeek, error) {
@@ -40,20 +60,27 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 		return nil, err
 	}
 	in := report.Input{Week: week, Location: m.Config.Location(), Now: now}
+	asOf := newSiteAsOf(m.Config.Jira.Sites)
 	for _, b := range boards {
+		if !asOf.includes(b.SiteID, b.ID) {
+			continue // a site or board no longer configured: no longer synced either
+		}
 		if boardID != 0 && b.ID != boardID {
 			continue
 		}
-		team, err := teamInput(ctx, s, b.SiteID, b.ID)
+		team, dataAsOf, err := teamInput(ctx, s, b.SiteID, b.ID)
 		if store.IsNotFound(err) {
 			m.Logger.Warn("board has no KPI snapshot yet; run `analyzer compute`", slog.String("site", b.SiteID), slog.Int64("board_id", b.ID))
+			asOf.add(b.SiteID, nil)
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
+		asOf.add(b.SiteID, dataAsOf)
 		in.Teams = append(in.Teams, team)
 	}
+	in.DataAsOf = asOf.list()
 	if boardID != 0 && len(in.Teams) == 0 {
 		return nil, fmt.Errorf("report: board %d has no computed KPIs (unknown board, or run `analyzer compute` first)", boardID)
 	}
@@ -69,14 +96,16 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 	return r, nil
 }
 
-func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64) (report.TeamInput, error) {
+// teamInput reads one board's snapshots, and the sync watermark its KPIs
+// were computed from (nil: no completed sync then).
+func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64) (report.TeamInput, *time.Time, error) {
 	bs, err := s.KPIBoardGet(ctx, siteID, boardID)
 	if err != nil {
-		return report.TeamInput{}, err
+		return report.TeamInput{}, nil, err
 	}
 	var snap compute.BoardSnapshot
 	if err := json.Unmarshal(bs.Data, &snap); err != nil {
-		return report.TeamInput{}, fmt.Errorf("report: board %d snapshot: %w", boardID, err)
+		return report.TeamInput{}, nil, fmt.Errorf("report: board %d snapshot: %w", boardID, err)
 	}
 	t := report.TeamInput{
 		SiteID: siteID, BoardID: boardID, BoardName: snap.BoardName, Unit: snap.Unit, Cycles: snap.Cycles,
@@ -85,27 +114,27 @@ func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64
 	}
 	sprints, err := s.KPISprintList(ctx, siteID, boardID)
 	if err != nil {
-		return t, err
+		return t, snap.DataAsOf, err
 	}
 	for _, k := range sprints {
 		var v metrics.SprintKPI
 		if err := json.Unmarshal(k.Data, &v); err != nil {
-			return t, fmt.Errorf("report: sprint %d snapshot: %w", k.SprintID, err)
+			return t, snap.DataAsOf, fmt.Errorf("report: sprint %d snapshot: %w", k.SprintID, err)
 		}
 		t.Sprints = append(t.Sprints, v)
 	}
 	weeks, err := s.KPIWeekList(ctx, siteID, boardID)
 	if err != nil {
-		return t, err
+		return t, snap.DataAsOf, err
 	}
 	for _, k := range weeks {
 		var v metrics.WeekKPI
 		if err := json.Unmarshal(k.Data, &v); err != nil {
-			return t, fmt.Errorf("report: week %s snapshot: %w", k.WeekStart.Format("2006-01-02"), err)
+			return t, snap.DataAsOf, fmt.Errorf("report: week %s snapshot: %w", k.WeekStart.Format("2006-01-02"), err)
 		}
 		t.Weeks = append(t.Weeks, v)
 	}
-	return t, nil
+	return t, snap.DataAsOf, nil
 }
 
 // targets returns the configured delivery targets: the directory always,
@@ -123,46 +152,29 @@ func (m *Main) targets(dir string, formats []string) []report.Target {
 	return ts
 }
 
-// deliverWeek renders week's report and sends it to every target that has
-// not had it yet: each (week, target) is claimed in report_runs before
-// sending, so replicas and restarts never send twice. One failing target
-// does not stop the others; the error lists the failures.
-func (m *Main) deliverWeek(ctx context.Context, s *store.Store, week report.ISOWeek, targets []report.Target, now time.Time) (sent int, err error) {
-	r, err := m.buildReport(ctx, s, week, 0, now)
+// scheduler returns the report delivery over s to targets: the data check
+// (report.max_data_age), the catch-up window (report.catch_up_weeks), claims
+// with a short lease and a heartbeat, and backoff for failed targets.
+func (m *Main) scheduler(s *store.Store, targets []report.Target) (*report.Scheduler, error) {
+	due, err := config.CronParser.Parse(m.Config.Schedule.Report)
 	if err != nil {
-		return 0, err
+		return nil, fmt.Errorf("report: schedule.report: %w", err)
 	}
-	rendered, err := report.Render(r)
-	if err != nil {
-		return 0, fmt.Errorf("report: render: %w", err)
+	return &report.Scheduler{
+		Store: s, Targets: targets, Location: m.Config.Location(), Due: due,
+		Build: func(ctx context.Context, week report.ISOWeek, now time.Time) (*report.Report, error) {
+			return m.buildReport(ctx, s, week, 0, now)
+		},
+		CatchUpWeeks: m.Config.Report.CatchUpWeeks, MaxDataAge: m.Config.Report.MaxDataAge,
+		Now: m.now, Deliverer: report.Deliverer{Retries: 2}, Logger: m.Logger, Status: &m.delivery.status,
+	}, nil
+}
+
+// countSent adds the pass's deliveries to the worker's counter.
+func (m *Main) countSent(res report.PassResult) {
+	if m.workerStats != nil && res.Sent > 0 {
+		m.workerStats.Add("analyzer_reports_sent_total", float64(res.Sent))
 	}
-	weekStart := week.Start(m.Config.Location())
-	var errs []error
-	for _, t := range targets {
-		ok, err := s.ReportRunClaim(ctx, weekStart, t.Name(), reportClaimStale)
-		if err != nil {
-			return sent, err
-		}
-		if !ok {
-			m.Logger.Info("report already sent or being sent", slog.String("week", week.String()), slog.String("target", t.Name()))
-			continue
-		}
-		res := report.Deliverer{Retries: 2, Logger: m.Logger}.DeliverAll(ctx, []report.Target{t}, rendered)[0]
-		if ferr := s.ReportRunFinish(context.WithoutCancel(ctx), weekStart, t.Name(), res.Err); ferr != nil {
-			errs = append(errs, ferr)
-		}
-		if res.Err != nil {
-			m.Logger.Error("report delivery failed", slog.String("week", week.String()), slog.String("target", t.Name()), slog.Int("attempts", res.Attempts), slog.Any("error", res.Err))
-			errs = append(errs, fmt.Errorf("report: %s: %w", t.Name(), res.Err))
-			continue
-		}
-		sent++
-		if m.workerStats != nil {
-			m.workerStats.Add("analyzer_reports_sent_total", 1)
-		}
-		m.Logger.Info("report delivered", slog.String("week", week.String()), slog.String("target", t.Name()))
-	}
-	return sent, errors.Join(errs...)
 }
 
 func runReport(ctx context.Context, m *Main, _ []string) error {
@@ -192,8 +204,12 @@ func runReport(ctx context.Context, m *Main, _ []string) error {
 		if m.opts.board != 0 {
 			return fmt.Errorf("%w: --deliver sends the whole report; it cannot be combined with --board", errUsage)
 		}
-		sent, err := m.deliverWeek(ctx, s, week, m.targets(dir, formats), now)
-		fmt.Fprintf(m.Stdout, "report %s delivered to %d target(s)\n", week, sent)
+		sch, err := m.scheduler(s, m.targets(dir, formats))
+		if err != nil {
+			return err
+		}
+		res, err := sch.DeliverWeek(ctx, week)
+		fmt.Fprintf(m.Stdout, "report %s delivered to %d target(s)\n", week, res.Sent)
 		return err
 	}
 	r, err := m.buildReport(ctx, s, week, m.opts.board, now)
@@ -214,17 +230,100 @@ func runReport(ctx context.Context, m *Main, _ []string) error {
 	return nil
 }
 
-// reportJobs returns the weekly report job: the last complete week, to every
-// configured target, each at most once.
+// reportJobs returns the report jobs: on the report schedule, and every 10
+// minutes for what is still due (a week that waited for data, a failed
+// target whose backoff has passed, weeks missed while the worker was down).
+// Both run the same pass; claims keep them and other replicas from sending
+// a (week, target) twice.
 func (m *Main) reportJobs() []worker.Job {
-	return []worker.Job{{Name: "report", Spec: m.Config.Schedule.Report, Run: func(ctx context.Context) error {
+	pass := func(ctx context.Context) error {
 		s, err := m.Store(ctx)
 		if err != nil {
 			return err
 		}
-		now := time.Now()
-		week := report.LastCompleteWeek(now, m.Config.Location())
-		_, err = m.deliverWeek(ctx, s, week, m.targets(m.Config.Report.Outputs.Dir, m.Config.Report.Formats), now)
+		sch, err := m.scheduler(s, m.targets(m.Config.Report.Outputs.Dir, m.Config.Report.Formats))
+		if err != nil {
+			return err
+		}
+		res, err := sch.Run(ctx)
+		m.countSent(res)
 		return err
-	}}}
+	}
+	return []worker.Job{
+		{Name: "report", Spec: m.Config.Schedule.Report, Run: pass},
+		{Name: "report-retry", Spec: reportRetryEvery, Run: pass},
+	}
+}
+
+// siteAsOfs collects, per site, the oldest data as-of time of its boards,
+// and says which stored boards the configuration still selects.
+type siteAsOfs struct {
+	configured map[string]config.SiteConfig // nil: no site configured, every stored board counts
+	order      []string
+	sites      map[string]*siteAsOf
+}
+
+type siteAsOf struct {
+	boards  int
+	missing bool       // a board without a completed sync or without KPIs
+	oldest  *time.Time // the oldest as-of among the boards with one
+}
+
+func newSiteAsOf(sites []config.SiteConfig) *siteAsOfs {
+	a := &siteAsOfs{sites: map[string]*siteAsOf{}}
+	if len(sites) > 0 {
+		a.configured = map[string]config.SiteConfig{}
+		for _, s := range sites {
+			a.configured[s.ID] = s
+			a.site(s.ID)
+		}
+	}
+	return a
+}
+
+func (a *siteAsOfs) site(id string) *siteAsOf {
+	s := a.sites[id]
+	if s == nil {
+		s = &siteAsOf{}
+		a.sites[id] = s
+		a.order = append(a.order, id)
+	}
+	return s
+}
+
+// includes reports whether a stored board belongs in the report: its site
+// is configured and selects it (or no site is configured at all).
+func (a *siteAsOfs) includes(siteID string, boardID int64) bool {
+	if a.configured == nil {
+		return true
+	}
+	s, ok := a.configured[siteID]
+	return ok && (s.Boards.All || slices.Contains(s.Boards.IDs, boardID))
+}
+
+// add records one board's as-of time (nil: no completed sync or no KPIs).
+func (a *siteAsOfs) add(siteID string, asOf *time.Time) {
+	s := a.site(siteID)
+	s.boards++
+	switch {
+	case asOf == nil:
+		s.missing = true
+	case s.oldest == nil || asOf.Before(*s.oldest):
+		s.oldest = asOf
+	}
+}
+
+// list returns one entry per site; a site without boards, or with a board
+// lacking data, has no as-of time.
+func (a *siteAsOfs) list() []report.SiteAsOf {
+	out := make([]report.SiteAsOf, 0, len(a.order))
+	for _, id := range a.order {
+		s := a.sites[id]
+		e := report.SiteAsOf{SiteID: id}
+		if s.boards > 0 && !s.missing {
+			e.AsOf = s.oldest
+		}
+		out = append(out, e)
+	}
+	return out
 }

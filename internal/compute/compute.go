@@ -45,6 +45,10 @@ type BoardSnapshot struct {
 	DataQuality      metrics.DataQuality  `json:"data_quality"`
 	Cycles           []metrics.IssueCycle `json:"cycles"` // issues done in the last CycleWeeks weeks
 	Forecast         *metrics.Forecast    `json:"forecast,omitempty"`
+	// DataAsOf is the board's sync watermark when its data was read: every
+	// change made in Jira before it is in the figures. Nil when the board had
+	// no completed sync.
+	DataAsOf *time.Time `json:"data_as_of,omitempty"`
 }
 
 // CycleWeeks is how far back BoardSnapshot.Cycles reaches.
@@ -249,6 +253,11 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt metrics.Options, site siteData, now time.Time, log *slog.Logger, res *Result) (int, error) {
 	ref := BoardRef{b.SiteID, b.ID}
 	t0 := time.Now()
+	// The watermark is read before the data, so the data is at least that fresh.
+	state, err := st.SyncStateGet(ctx, b.SiteID, b.ID)
+	if err != nil {
+		return 0, err
+	}
 	data, err := load(ctx, st, b, site, len(opt.EscapeRule.FieldValues) > 0)
 	if err != nil {
 		return 0, err
@@ -283,7 +292,7 @@ func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt me
 	snap := BoardSnapshot{
 		BoardName: data.Board.Name, Unit: r.Unit, EstimationField: data.Board.EstimationField,
 		EstimationSource: data.Board.EstimationSource, Summary: r.Summary, DataQuality: r.DataQuality,
-		Cycles: []metrics.IssueCycle{}, Forecast: boardForecast(ref.BoardID, r, now),
+		Cycles: []metrics.IssueCycle{}, Forecast: boardForecast(ref.BoardID, r, now), DataAsOf: state.Watermark,
 	}
 	for _, c := range r.CycleTimes {
 		if c.Done.After(since) {

@@ -265,6 +265,13 @@ type ReportConfig struct {
 	// Formats to render: md, html, json. Default all three.
 	Formats []string     `yaml:"formats"`
 	Outputs OutputConfig `yaml:"outputs"`
+	// MaxDataAge: a week's report is delivered only from data synced at or
+	// after the week's end minus MaxDataAge; older or missing data makes the
+	// delivery wait. 0: synced after the week's end. Default 36h.
+	MaxDataAge time.Duration `yaml:"max_data_age"`
+	// CatchUpWeeks: unsent reports of this many weeks (the last complete one
+	// included) are still delivered, oldest first. 1-52, default 4.
+	CatchUpWeeks int `yaml:"catch_up_weeks"`
 }
 
 // OutputConfig lists delivery targets.
@@ -326,6 +333,9 @@ func Default() Config {
 			TimeZone: "UTC",
 			Formats:  []string{"md", "html", "json"},
 			Outputs:  OutputConfig{Dir: "./reports", Email: EmailConfig{Port: 587, StartTLS: &t}},
+			// report.max_data_age, report.catch_up_weeks
+			MaxDataAge:   36 * time.Hour,
+			CatchUpWeeks: 4,
 		},
 		Schedule: ScheduleConfig{Sync: "0 * * * *", Compute: "15 * * * *", Report: "0 7 * * MON", FullSync: "0 3 * * 0"},
 		Log:      LogConfig{Format: "text", Level: "info"},
@@ -656,6 +666,12 @@ func (c Config) Validate() error {
 		if f != "md" && f != "html" && f != "json" {
 			bad("report.formats", "must be md, html or json, got %q", f)
 		}
+	}
+	if d := c.Report.MaxDataAge; d < 0 || d > 8760*time.Hour {
+		bad("report.max_data_age", "must be between 0 and 8760h, got %s", d)
+	}
+	if n := c.Report.CatchUpWeeks; n < 1 || n > 52 {
+		bad("report.catch_up_weeks", "must be 1-52 weeks, got %d", n)
 	}
 	if w := c.Report.Outputs.Slack.WebhookURL; w != "" {
 		if u, err := url.Parse(w); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -200,7 +200,7 @@ func SlackMessage(r *Report, reportURL string) map[string]any {
 		}
 		blocks = append(blocks, map[string]any{"type": "section", "text": text(b.String())})
 	}
-	ctx := fmt.Sprintf("%s to %s (%s)", r.WeekStart, r.WeekEnd, r.TimeZone)
+	ctx := fmt.Sprintf("%s to %s (%s) · %s", r.WeekStart, r.WeekEnd, r.TimeZone, slackEscape(r.AsOfText()))
 	if len(r.Outcomes) == 0 {
 		ctx += " · no outcome metrics configured"
 	}

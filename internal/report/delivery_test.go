@@ -31,10 +31,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/backlog-health/analyzer/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { os.Exit(pgtest.MainNoLeaks(m)) }
 
 func mustRender(t *testing.T) *Rendered {
 	t.Helper()

@@ -37,4 +37,15 @@
 // are ErrPermanent, and returns one Result per target; one failing target
 // never stops the others. Secrets (webhook URL, SMTP password) never appear
 // in errors or logs.
+//
+// # Scheduled delivery
+//
+// A Scheduler decides what goes out: every week of the catch-up window
+// whose report is due and whose data is fresh enough (Report.DataWait: every
+// site synced at or after the week's end minus MaxDataAge), to every target
+// that has not had it, oldest week first. Each (week, target) is claimed in
+// PostgreSQL (report_runs) with a short lease renewed by a heartbeat while
+// sending, marked sent right after the target accepted it, or failed with
+// the time of its next attempt (RetryBackoff). Every format states each
+// site's data as-of time (Report.DataAsOf, AsOfText).
 package report

@@ -232,6 +232,12 @@ func fixtureInput(t testing.TB) Input {
 		Week: ISOWeek{2026, 47}, Location: loc, Now: fixtureNow(loc),
 		Teams:       []TeamInput{paymentsTeam(loc), mobileTeam(loc)},
 		DocsBaseURL: "https://example.org/analyzer/docs/",
+		// acme synced an hour before the report (after the week's end);
+		// globex last on Saturday evening, before it.
+		DataAsOf: []SiteAsOf{
+			{SiteID: "globex", AsOf: ptr(time.Date(2026, 11, 21, 18, 0, 0, 0, loc))},
+			{SiteID: "acme", AsOf: ptr(fixtureNow(loc).Add(-time.Hour))},
+		},
 	}
 }
 

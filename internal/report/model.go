@@ -14,7 +14,7 @@ import (
 // SchemaVersion is the version of the JSON report (docs/report-schema.md).
 // It changes only when a key is removed, renamed or changes meaning; adding
 // a key bumps it too, since the schema forbids unknown keys.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // DefaultDocsBaseURL is where figure links point when Input.DocsBaseURL is
 // empty: the docs/ directory of the project repository.
@@ -47,6 +47,9 @@ type Input struct {
 	// Alignment is the share of delivered work linked to any outcome; nil
 	// when no outcomes are configured.
 	Alignment *AlignmentInput
+	// DataAsOf is how fresh each site's data is: one entry per site the
+	// report covers (the configured sites), whether or not it has data.
+	DataAsOf []SiteAsOf
 	// DocsBaseURL prefixes every definition link ("…/docs/" → "…/docs/metrics.md#velocity").
 	// Default DefaultDocsBaseURL.
 	DocsBaseURL string
@@ -78,6 +81,7 @@ type Report struct {
 	WeekEnd           string     `json:"week_end"`           // Sunday, inclusive
 	TimeZone          string     `json:"time_zone"`
 	GeneratedAt       time.Time  `json:"generated_at"`
+	DataAsOf          []SiteAsOf `json:"data_as_of"` // per site, the oldest board's sync watermark
 	DocsBaseURL       string     `json:"docs_base_url"`
 	Teams             []Team     `json:"teams"`
 	Outcomes          []Outcome  `json:"outcomes"`
@@ -318,6 +322,7 @@ func Build(in Input) (*Report, error) {
 		WeekEnd:           end.AddDate(0, 0, -1).Format(time.DateOnly),
 		TimeZone:          loc.String(),
 		GeneratedAt:       in.Now.In(loc),
+		DataAsOf:          siteAsOf(in.DataAsOf, end, loc),
 		DocsBaseURL:       base,
 		Teams:             []Team{},
 		Outcomes:          []Outcome{},

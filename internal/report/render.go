@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
-	"time"
 )
 
 //go:embed templates/*.tmpl
@@ -21,7 +20,7 @@ var templateFS embed.FS
 // results in context; text/template (Markdown) relies on md for text that
 // comes from Jira.
 var funcs = map[string]any{
-	"stamp":  func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") },
+	"stamp":  stamp,
 	"pct":    optPct,
 	"days":   optDays,
 	"num":    optNum,

@@ -339,52 +339,6 @@ func TestRedactDSN(t *testing.T) {
 	}
 }
 
-// A report is claimed once per week and target; a failed attempt may be
-// claimed again, a sent one never.
-func TestReportRunClaim(t *testing.T) {
-	ctx := context.Background()
-	s := MustOpenDB(t)
-	week := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
-	claim := func() bool {
-		t.Helper()
-		ok, err := s.ReportRunClaim(ctx, week, "slack", time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
-	if !claim() {
-		t.Fatal("first claim refused")
-	}
-	if claim() {
-		t.Fatal("second claim of an in-flight report granted")
-	}
-	if err := s.ReportRunFinish(ctx, week, "slack", errors.New("webhook said 500")); err != nil {
-		t.Fatal(err)
-	}
-	if !claim() {
-		t.Fatal("claim after a failed attempt refused")
-	}
-	if err := s.ReportRunFinish(ctx, week, "slack", nil); err != nil {
-		t.Fatal(err)
-	}
-	if claim() {
-		t.Fatal("claim of a sent report granted")
-	}
-	// Another target of the same week is independent.
-	if ok, _ := s.ReportRunClaim(ctx, week, "email", time.Hour); !ok {
-		t.Fatal("claim for a second target refused")
-	}
-	// A claim abandoned by a crashed worker is taken over once stale.
-	if ok, _ := s.ReportRunClaim(ctx, week, "email", 0); !ok {
-		t.Fatal("stale claim not taken over")
-	}
-	runs, err := s.ReportRunList(ctx)
-	if err != nil || len(runs) != 2 || runs[1].Status != store.ReportSent {
-		t.Fatalf("runs: %+v %v", runs, err)
-	}
-}
-
 // Real Jira data holds NUL characters (DevLake's recording has one); text
 // columns and jsonb reject them, so they are stored as U+FFFD instead of
 // failing the batch.
