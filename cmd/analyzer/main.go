@@ -153,7 +153,8 @@ func commands() map[string]command {
 		{name: "run", summary: "run the scheduled worker (sync, compute, weekly report) until SIGINT/SIGTERM", needsDB: true,
 			usage: "analyzer run [--config FILE] [--http ADDR]", run: runWorker, flags: func(fs *flag.FlagSet, o *options) {
 				fs.StringVar(&o.httpAddr, "http", "127.0.0.1:9464", "`address` for /healthz and /metrics (empty disables)")
-				fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 60*time.Second, "how long to wait for running jobs at shutdown")
+				o.shutdownTimeout = 60 * time.Second
+				fs.Var(config.DurationFlag(&o.shutdownTimeout), "shutdown-timeout", "how long to wait for running jobs at shutdown (s, m, h, d or w)")
 			}},
 	}
 	out := make(map[string]command, len(cs))

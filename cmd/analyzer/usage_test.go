@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // execute runs the whole program (flags, command, exit status) the way
@@ -76,5 +77,17 @@ func TestHelpExits0(t *testing.T) {
 	code, _, stderr = execute(t, nil, "help")
 	if code != 0 || !strings.Contains(stderr, "Commands:") {
 		t.Fatalf("help: exit %d\n%s", code, stderr)
+	}
+}
+
+// Command-line durations take the config's units (d, w) too.
+func TestDurationFlag(t *testing.T) {
+	m, _, _, err := newTestMain(t, nil, "run", "--shutdown-timeout", "1d")
+	if err != nil || m.opts.shutdownTimeout != 24*time.Hour {
+		t.Fatalf("--shutdown-timeout 1d: %s %v", m.opts.shutdownTimeout, err)
+	}
+	m, _, _, err = newTestMain(t, nil, "run")
+	if err != nil || m.opts.shutdownTimeout != time.Minute {
+		t.Fatalf("default shutdown timeout: %s %v", m.opts.shutdownTimeout, err)
 	}
 }

@@ -18,10 +18,8 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"reflect"
@@ -144,19 +142,19 @@ func (b *BoardSelector) UnmarshalYAML(n *yaml.Node) error {
 		}
 		id, err := strconv.ParseInt(n.Value, 10, 64)
 		if err != nil {
-			return fmt.Errorf("line %d: boards: want \"all\" or board ids, got %q", n.Line, n.Value)
+			return fmt.Errorf("line %d: want \"all\" or board ids, got %q", n.Line, n.Value)
 		}
 		*b = BoardSelector{IDs: []int64{id}}
 		return nil
 	case yaml.SequenceNode:
 		var ids []int64
 		if err := n.Decode(&ids); err != nil {
-			return fmt.Errorf("line %d: boards: want \"all\" or a list of board ids: %w", n.Line, err)
+			return fmt.Errorf("line %d: want \"all\" or a list of board ids: %w", n.Line, err)
 		}
 		*b = BoardSelector{IDs: ids, All: len(ids) == 0}
 		return nil
 	}
-	return fmt.Errorf("line %d: boards: want \"all\" or a list of board ids", n.Line)
+	return fmt.Errorf("line %d: want \"all\" or a list of board ids", n.Line)
 }
 
 // FieldOverrides names custom fields explicitly instead of discovering them.
@@ -292,11 +290,8 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		if err != nil {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		// An empty file (io.EOF) means "defaults only".
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return Config{}, fmt.Errorf("config: %s: %s", path, strings.ReplaceAll(err.Error(), "\n", ";"))
+		if err := decodeYAML(b, &cfg); err != nil {
+			return Config{}, err
 		}
 	}
 	if err := applyEnv(&cfg, getenv); err != nil {
@@ -384,6 +379,14 @@ func walkEnv(v reflect.Value, prefix string, getenv func(string) string) error {
 }
 
 func setScalar(fv reflect.Value, raw string) error {
+	if fv.Type() == durationType {
+		d, err := ParseDuration(raw)
+		if err != nil {
+			return err
+		}
+		fv.SetInt(int64(d))
+		return nil
+	}
 	switch fv.Kind() {
 	case reflect.String:
 		fv.SetString(raw)

@@ -41,7 +41,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if len(cfg.Jira.Sites) != 2 || cfg.Jira.Sites[0].Token != "from-env" || cfg.Jira.Sites[1].PAT != "pat-from-env" {
 		t.Fatalf("sites from example: %+v", cfg.Jira.Sites)
 	}
-	// lag: 336h is two weeks.
+	// lag: 2w is two weeks (336h).
 	if o := cfg.Outcomes; len(o.Metrics) != 2 || len(o.Links) != 2 || o.Links[0].Lag != 14*24*time.Hour || o.Links[0].Epics[0] != "APP-12" {
 		t.Fatalf("outcomes from example: %+v", o)
 	}
@@ -160,7 +160,7 @@ func TestValidationErrors(t *testing.T) {
 		{"StatusCategory", site("      url: https://a.example\n" + cloud + "      statuses:\n        categories:\n          Blocked: paused\n"), nil,
 			`config: jira.sites[0].statuses.categories.Blocked: must be new, indeterminate or done, got "paused"`},
 		{"UnknownKey", "reports:\n  time_zone: UTC\n", nil,
-			"config: CONFIG: yaml: unmarshal errors:;  line 1: field reports not found in type config.Config"},
+			`config: line 1: unknown key "reports" (did you mean "report"?)`},
 		{"MissingSecretFile", site("      url: https://a.example\n      flavor: dc\n      pat_file: /nonexistent/pat\n"), nil,
 			"config: jira.sites[0].pat_file: open /nonexistent/pat: no such file or directory"},
 		// jira, sites, id, url, flavor, email, token: "boards" is line 8.
@@ -173,7 +173,7 @@ func TestValidationErrors(t *testing.T) {
 		{"SQLSourceWithoutDSN", "outcomes:\n  sql_sources:\n    - metric: mrr\n      query: SELECT 1\n", nil,
 			"config: outcomes.sql_sources[0].dsn: is required (or dsn_file)"},
 		{"BadBoards", site("      url: https://a.example\n" + cloud + "      boards: some\n"), nil,
-			`config: CONFIG: line 8: boards: want "all" or board ids, got "some"`},
+			`config: line 8: jira.sites[0].boards: want "all" or board ids, got "some"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
