@@ -103,6 +103,9 @@ type command struct {
 	// check validates the parsed flags and arguments before anything runs
 	// (nil: the command takes no arguments). It returns usage errors.
 	check func(m *Main) error
+	// jira and sqlSources say the command uses the Jira credentials or the
+	// SQL outcome sources' DSNs: only then are they required.
+	jira, sqlSources bool
 	run   func(ctx context.Context, m *Main, args []string) error
 }
 
@@ -125,10 +128,10 @@ func commands() map[string]command {
 		{name: "migrate", summary: "apply pending database migrations and exit", needsDB: true,
 			usage: "analyzer migrate [--config FILE]", run: runMigrate},
 		{name: "doctor", summary: "check the configuration, the database and the Jira sites",
-			usage: "analyzer doctor [--config FILE]", run: runDoctor},
+			usage: "analyzer doctor [--config FILE]", run: runDoctor, jira: true},
 		{name: "version", summary: "print the version", usage: "analyzer version", run: runVersion},
 		{name: "sync", summary: "pull boards, sprints, issues and changelogs from every configured Jira site once", needsDB: true,
-			usage: "analyzer sync [--config FILE] [--full]", run: runSync, flags: func(fs *flag.FlagSet, o *options) {
+			usage: "analyzer sync [--config FILE] [--full]", run: runSync, jira: true, flags: func(fs *flag.FlagSet, o *options) {
 				fs.BoolVar(&o.full, "full", false, "re-fetch every issue and mark issues that left their board, even when a watermark exists")
 			}},
 		{name: "compute", summary: "compute KPI snapshots from the stored history once", needsDB: true,
@@ -151,7 +154,7 @@ func commands() map[string]command {
 		{name: "outcomes", summary: "import outcome metrics from a CSV file, or pull them from the configured SQL sources", needsDB: false,
 			usage: "analyzer outcomes import FILE.csv | analyzer outcomes pull", run: runOutcomes, check: checkOutcomes},
 		{name: "run", summary: "run the scheduled worker (sync, compute, weekly report) until SIGINT/SIGTERM", needsDB: true,
-			usage: "analyzer run [--config FILE] [--http ADDR]", run: runWorker, flags: func(fs *flag.FlagSet, o *options) {
+			usage: "analyzer run [--config FILE] [--http ADDR]", run: runWorker, jira: true, sqlSources: true, flags: func(fs *flag.FlagSet, o *options) {
 				fs.StringVar(&o.httpAddr, "http", "127.0.0.1:9464", "`address` for /healthz and /metrics (empty disables)")
 				o.shutdownTimeout = 60 * time.Second
 				fs.Var(config.DurationFlag(&o.shutdownTimeout), "shutdown-timeout", "how long to wait for running jobs at shutdown (s, m, h, d or w)")
@@ -285,6 +288,16 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 			return err
 		}
 		m.Config = cfg
+	}
+	var secretErrs []error
+	if cmd.jira {
+		secretErrs = append(secretErrs, m.Config.CheckJiraCredentials())
+	}
+	if cmd.sqlSources || cmd.name == "outcomes" && m.Args[0] == "pull" {
+		secretErrs = append(secretErrs, m.Config.CheckSQLSources())
+	}
+	if err := errors.Join(secretErrs...); err != nil {
+		return err
 	}
 	if logFormat != "" {
 		m.Config.Log.Format = logFormat

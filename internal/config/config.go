@@ -18,6 +18,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -69,6 +70,8 @@ type SQLSourceConfig struct {
 	DSNFile string        `yaml:"dsn_file"`
 	Query   string        `yaml:"query"`
 	Timeout time.Duration `yaml:"timeout"` // default 30s
+
+	secretErr error // reading DSNFile failed; reported by CheckSQLSources
 }
 
 // OutcomeAnalysis tunes the flags; zero values take the defaults of
@@ -124,6 +127,8 @@ type SiteConfig struct {
 	Fields FieldOverrides `yaml:"fields"`
 	// Statuses overrides the status mapping.
 	Statuses StatusOverrides `yaml:"statuses"`
+
+	secretErr error // reading a token or PAT file failed; reported by CheckJiraCredentials
 }
 
 // BoardSelector is either "all" or a list of board ids.
@@ -452,6 +457,10 @@ func siteEnvName(id string) string {
 	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(id))
 }
 
+// resolveSecrets reads the secrets given as files. The database URL is read
+// here (every command but version needs it); a Jira or SQL-source secret
+// that cannot be read is kept as an error for CheckJiraCredentials and
+// CheckSQLSources, so that commands which never use it still start.
 func resolveSecrets(cfg *Config, getenv func(string) string) error {
 	if cfg.Database.URL == "" && cfg.Database.URLFile != "" {
 		v, err := readSecretFile("database.url_file", cfg.Database.URLFile)
@@ -464,10 +473,7 @@ func resolveSecrets(cfg *Config, getenv func(string) string) error {
 		src := &cfg.Outcomes.SQL[i]
 		if src.DSN == "" && src.DSNFile != "" {
 			v, err := readSecretFile(fmt.Sprintf("outcomes.sql_sources[%d].dsn_file", i), src.DSNFile)
-			if err != nil {
-				return err
-			}
-			src.DSN = v
+			src.DSN, src.secretErr = v, err
 		}
 	}
 	for i := range cfg.Jira.Sites {
@@ -483,13 +489,12 @@ func resolveSecrets(cfg *Config, getenv func(string) string) error {
 			{&s.PAT, s.PATFile, "pat_file", prefix + "_PAT"},
 		} {
 			v, err := envValue(getenv, sec.env)
-			if err != nil {
-				return err
+			if err == nil && v == "" && sec.file != "" {
+				v, err = readSecretFile(fmt.Sprintf("jira.sites[%d].%s", i, sec.key), sec.file)
 			}
-			if v == "" && sec.file != "" {
-				if v, err = readSecretFile(fmt.Sprintf("jira.sites[%d].%s", i, sec.key), sec.file); err != nil {
-					return err
-				}
+			if err != nil {
+				s.secretErr = cmp.Or(s.secretErr, err)
+				continue
 			}
 			if v != "" {
 				*sec.val = v
@@ -497,6 +502,61 @@ func resolveSecrets(cfg *Config, getenv func(string) string) error {
 		}
 	}
 	return nil
+}
+
+// CheckJiraCredentials reports, one line per problem, every Jira site that
+// lacks the credentials its flavour needs or whose secret file cannot be
+// read. Load does not require them: only the commands that contact Jira
+// (sync, doctor, run) call this, so that migrate, compute, report and
+// outcomes import run without the Jira token.
+func (c Config) CheckJiraCredentials() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	for i, s := range c.Jira.Sites {
+		p := fmt.Sprintf("jira.sites[%d]", i)
+		if s.secretErr != nil {
+			errs = append(errs, s.secretErr)
+			continue
+		}
+		switch s.Flavor {
+		case "cloud":
+			if s.Email == "" {
+				bad(p+".email", "is required for a cloud site (basic auth with an API token)")
+			}
+			if s.Token == "" {
+				bad(p+".token", "is required for a cloud site: set token_file or ANALYZER_JIRA_%s_TOKEN", siteEnvName(s.ID))
+			}
+		case "dc":
+			if s.PAT == "" {
+				bad(p+".pat", "is required for a dc site: set pat_file or ANALYZER_JIRA_%s_PAT", siteEnvName(s.ID))
+			}
+		case "auto":
+			if s.Token == "" && s.PAT == "" {
+				bad(p, "needs credentials: email + token (cloud) or pat (dc)")
+			}
+			if s.Token != "" && s.Email == "" {
+				bad(p+".email", "is required with a token (basic auth)")
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckSQLSources reports every SQL outcome source without a readable DSN.
+// Only the commands that pull them (outcomes pull, run) call it.
+func (c Config) CheckSQLSources() error {
+	var errs []error
+	for i, src := range c.Outcomes.SQL {
+		switch {
+		case src.secretErr != nil:
+			errs = append(errs, src.secretErr)
+		case src.DSN == "":
+			errs = append(errs, fmt.Errorf("config: outcomes.sql_sources[%d].dsn: is required (or dsn_file)", i))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Validate checks every field and returns all problems, one line each,
@@ -530,25 +590,8 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad(p+".url", "must be an absolute http(s) URL")
 		}
-		switch s.Flavor {
-		case "cloud":
-			if s.Email == "" {
-				bad(p+".email", "is required for a cloud site (basic auth with an API token)")
-			}
-			if s.Token == "" {
-				bad(p+".token", "is required for a cloud site: set token_file or ANALYZER_JIRA_%s_TOKEN", siteEnvName(s.ID))
-			}
-		case "dc":
-			if s.PAT == "" {
-				bad(p+".pat", "is required for a dc site: set pat_file or ANALYZER_JIRA_%s_PAT", siteEnvName(s.ID))
-			}
-		case "auto":
-			if s.Token == "" && s.PAT == "" {
-				bad(p, "needs credentials: email + token (cloud) or pat (dc)")
-			}
-			if s.Token != "" && s.Email == "" {
-				bad(p+".email", "is required with a token (basic auth)")
-			}
+		switch s.Flavor { // credentials: CheckJiraCredentials, by the commands that use them
+		case "cloud", "dc", "auto":
 		default:
 			bad(p+".flavor", "must be cloud, dc or auto, got %q", s.Flavor)
 		}
@@ -647,9 +690,6 @@ func (c Config) Validate() error {
 			bad(p+".metric", "must name an outcome metric")
 		case len(c.Outcomes.Metrics) > 0 && !known[src.Metric]:
 			bad(p+".metric", "%q is not defined in outcomes.metrics", src.Metric)
-		}
-		if src.DSN == "" {
-			bad(p+".dsn", "is required (or dsn_file)")
 		}
 		if strings.TrimSpace(src.Query) == "" {
 			bad(p+".query", "is required")
