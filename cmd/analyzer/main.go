@@ -106,7 +106,7 @@ type command struct {
 	// jira and sqlSources say the command uses the Jira credentials or the
 	// SQL outcome sources' DSNs: only then are they required.
 	jira, sqlSources bool
-	run   func(ctx context.Context, m *Main, args []string) error
+	run              func(ctx context.Context, m *Main, args []string) error
 }
 
 // options holds every command's flags.
