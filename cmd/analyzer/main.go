@@ -183,7 +183,8 @@ type Main struct {
 	store       *store.Store
 	cluster     *pgembed.Cluster
 	workerStats *worker.Stats
-	demoDB      string // tests: the demo's database name (default analyzer_demo)
+	// embedFallback is pgembed.Config.FallbackRoot (tests; default /var/lib/analyzer).
+	embedFallback string
 }
 
 // NewMain returns a Main with the process's streams and environment.
@@ -414,7 +415,7 @@ func (m *Main) adminURL(ctx context.Context) (string, error) {
 		if err := os.MkdirAll(m.Config.StateDir, 0o755); err != nil {
 			return "", fmt.Errorf("state directory: %w", err)
 		}
-		c, err := pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(m.Config.StateDir, "pgdata"), Logger: m.Logger})
+		c, err := pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(m.Config.StateDir, "pgdata"), Logger: m.Logger, FallbackRoot: m.embedFallback})
 		if err != nil {
 			return "", err
 		}
