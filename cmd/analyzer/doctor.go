@@ -30,6 +30,9 @@ func runDoctor(ctx context.Context, m *Main, _ []string) error {
 	if err != nil {
 		return fmt.Errorf("doctor: database (%s): %w", where, err)
 	}
+	if m.cluster != nil {
+		where = "embedded PostgreSQL in " + m.cluster.DataDir()
+	}
 	s, err := store.Open(ctx, dsn)
 	if err != nil {
 		return fmt.Errorf("doctor: database: %w", err)

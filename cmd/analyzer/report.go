@@ -174,7 +174,7 @@ func (m *Main) deliverWeek(ctx context.Context, s *store.Store, week report.ISOW
 		}
 		if res.Err != nil {
 			m.Logger.Error("report delivery failed", slog.String("week", week.String()), slog.String("target", t.Name()), slog.Int("attempts", res.Attempts), slog.Any("error", res.Err))
-			errs = append(errs, fmt.Errorf("report: %s: %w", t.Name(), res.Err))
+			errs = append(errs, res.Err) // names the target already ("report: slack: …")
 			continue
 		}
 		sent++
