@@ -37,10 +37,10 @@ func repeatedPrefix(msg string) string {
 
 func TestRepeatedPrefixDetector(t *testing.T) {
 	for msg, want := range map[string]string{
-		"report: slack: report: slack: webhook answered 500": "report",
-		"jira: myself: jira: unauthorized: x":                "jira",
+		"report: slack: report: slack: webhook answered 500":   "report",
+		"jira: myself: jira: unauthorized: x":                  "jira",
 		"sync: site acme (http://x): jira: myself: status 404": "",
-		"doctor: database: dial tcp: connection refused":      "",
+		"doctor: database: dial tcp: connection refused":       "",
 	} {
 		if got := repeatedPrefix(msg); got != want {
 			t.Errorf("repeatedPrefix(%q) = %q, want %q", msg, got, want)
