@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,4 +64,36 @@ func TestRootFallsBackToReachableDataDir(t *testing.T) {
 		t.Fatalf("second start used %s, first %s", c2.DataDir(), moved)
 	}
 	exec(t, c2.DSN("postgres"), `DO $$ BEGIN IF (SELECT v FROM kept) <> 7 THEN RAISE 'lost'; END IF; END $$`)
+}
+
+// An existing cluster in an unreachable directory is not replaced by an
+// empty one elsewhere: Start refuses and says which directory to open.
+func TestRootKeepsExistingUnreachableCluster(t *testing.T) {
+	needBinaries(t)
+	if os.Geteuid() != 0 {
+		t.Skip("the fallback exists for root only")
+	}
+	_, major, err := pgembed.FindBinaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	dataDir := filepath.Join(home, "clone", ".analyzer", "pgdata")
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dataDir, "PG_VERSION"), []byte(strconv.Itoa(major)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fallback := filepath.Join(tempDir(t), "fb")
+	_, err = pgembed.Start(context.Background(), pgembed.Config{DataDir: dataDir, FallbackRoot: fallback})
+	if err == nil || !strings.Contains(err.Error(), "is not searchable by others") {
+		t.Fatalf("Start: %v, want the unreachable-directory error", err)
+	}
+	if _, err := os.Stat(fallback); !os.IsNotExist(err) {
+		t.Fatalf("a fallback cluster was created beside the existing one: %v", err)
+	}
 }
