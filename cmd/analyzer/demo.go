@@ -1,19 +1,22 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
 
+	analyzer "github.com/backlog-health/analyzer"
 	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/config"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
@@ -22,9 +25,99 @@ import (
 	"github.com/backlog-health/analyzer/internal/store"
 )
 
-// demoDatabase is recreated by every demo run, so a demo never mixes with
-// the user's own data nor with a previous demo.
+// demoDatabase is the embedded server's demo database, recreated by every
+// demo run, so a demo never mixes with the user's own data (in database
+// "analyzer") nor with a previous demo.
 const demoDatabase = "analyzer_demo"
+
+// demoSiteID is the demo's Jira site; demoSource marks its outcome values.
+const demoSiteID, demoSource = "demo", "demo"
+
+// analyzerTables are the tables the migrations create (and the migration
+// ledger), read from the embedded SQL so that new migrations count too.
+func analyzerTables() map[string]bool {
+	tables := map[string]bool{"schema_migrations": true}
+	files, _ := fs.Glob(analyzer.Migrations, "sql/*.up.sql")
+	re := regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?(\w+)`)
+	for _, f := range files {
+		b, _ := fs.ReadFile(analyzer.Migrations, f)
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			tables[strings.ToLower(m[1])] = true
+		}
+	}
+	return tables
+}
+
+// demoDatabaseCheck refuses a database (named by DATABASE_URL) that holds
+// anything but the analyzer's tables with a previous demo's data in them:
+// the demo writes a simulated site and outcome series, and clears the
+// previous demo, so it must not run over someone's real data.
+func demoDatabaseCheck(ctx context.Context, s *store.Store) error {
+	var tables []string
+	if err := s.DB().SelectContext(ctx, &tables, `SELECT table_schema || '.' || table_name FROM information_schema.tables
+		WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg\_%' ORDER BY 1`); err != nil {
+		return fmt.Errorf("demo: database: %w", err)
+	}
+	known := analyzerTables()
+	var foreign []string
+	present := false
+	for _, t := range tables {
+		schema, name, _ := strings.Cut(t, ".")
+		if schema != "public" || !known[name] {
+			foreign = append(foreign, strings.TrimPrefix(t, "public."))
+			continue
+		}
+		present = present || name == "jira_sites"
+	}
+	const hint = "; point DATABASE_URL at an empty database (e.g. createdb analyzer_demo) or unset it to use the embedded PostgreSQL"
+	if len(foreign) > 0 {
+		return fmt.Errorf("demo: the database DATABASE_URL names holds tables that are not the analyzer's (%s)%s", strings.Join(foreign, ", "), hint)
+	}
+	if !present {
+		return nil // empty, or only the migration ledger
+	}
+	var what []string
+	var sites []string
+	if err := s.DB().SelectContext(ctx, &sites, `SELECT site_id FROM jira_sites WHERE site_id <> $1 ORDER BY 1`, demoSiteID); err != nil {
+		return fmt.Errorf("demo: database: %w", err)
+	}
+	for _, id := range sites {
+		what = append(what, "Jira site "+id)
+	}
+	var values, runs int
+	if err := s.DB().GetContext(ctx, &values, `SELECT count(*) FROM outcome_values WHERE source <> $1`, demoSource); err != nil {
+		return fmt.Errorf("demo: database: %w", err)
+	}
+	if values > 0 {
+		what = append(what, fmt.Sprintf("%d outcome value(s) not from the demo", values))
+	}
+	if err := s.DB().GetContext(ctx, &runs, `SELECT count(*) FROM report_runs`); err != nil {
+		return fmt.Errorf("demo: database: %w", err)
+	}
+	if runs > 0 {
+		what = append(what, fmt.Sprintf("%d delivered report(s)", runs))
+	}
+	if len(what) > 0 {
+		return fmt.Errorf("demo: the database DATABASE_URL names holds data that is not a previous demo (%s)%s", strings.Join(what, ", "), hint)
+	}
+	return nil
+}
+
+// demoDatabaseClear empties the analyzer's tables of a database that
+// demoDatabaseCheck found empty or holding only a previous demo.
+func demoDatabaseClear(ctx context.Context, s *store.Store) error {
+	var names []string
+	for t := range analyzerTables() {
+		if t != "schema_migrations" {
+			names = append(names, pq.QuoteIdentifier(t))
+		}
+	}
+	slices.Sort(names)
+	if _, err := s.DB().ExecContext(ctx, `TRUNCATE `+strings.Join(names, ", ")); err != nil {
+		return fmt.Errorf("demo: clear the previous demo: %w", err)
+	}
+	return nil
+}
 
 // demoSite is the simulated site of the demo: four teams with realistic
 // sprint histories, sized to finish well under a minute.
@@ -40,22 +133,35 @@ func runDemo(ctx context.Context, m *Main, _ []string) error {
 		out = "./analyzer-demo"
 	}
 
-	// 1. PostgreSQL: a fresh demo database on the configured server, or on
-	// the embedded one under the state directory.
-	admin, err := m.adminURL(ctx)
-	if err != nil {
-		return err
-	}
-	dsn, err := recreateDatabase(ctx, admin, cmp.Or(m.demoDB, demoDatabase))
-	if err != nil {
-		return err
+	// 1. PostgreSQL: the database DATABASE_URL names, when it is empty or
+	// holds a previous demo; else a fresh analyzer_demo database on the
+	// embedded server under the state directory.
+	var dsn string
+	if m.Config.Database.URL != "" {
+		dsn = m.Config.Database.URL
+		fmt.Fprintf(m.Stdout, "demo: using the database DATABASE_URL names: %s (a previous demo in it is replaced)\n", store.RedactDSN(dsn))
+	} else {
+		admin, err := m.adminURL(ctx)
+		if err != nil {
+			return err
+		}
+		if dsn, err = recreateDatabase(ctx, admin, demoDatabase); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "demo: using a fresh database %s on the embedded PostgreSQL in %s\n", demoDatabase, m.cluster.DataDir())
 	}
 	s, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if err := demoDatabaseCheck(ctx, s); err != nil {
+		return err
+	}
 	if _, err := s.Migrate(ctx, m.Logger); err != nil {
+		return err
+	}
+	if err := demoDatabaseClear(ctx, s); err != nil {
 		return err
 	}
 
@@ -76,7 +182,7 @@ func runDemo(ctx context.Context, m *Main, _ []string) error {
 
 	// 3. sync → compute → report, as the worker would.
 	m.Config.Jira.Sites = []config.SiteConfig{{
-		ID: "demo", URL: simURL, Flavor: "cloud", Email: sim.Config().Email, Token: sim.Config().Token,
+		ID: demoSiteID, URL: simURL, Flavor: "cloud", Email: sim.Config().Email, Token: sim.Config().Token,
 		TimeZone: "UTC", Boards: config.BoardSelector{All: true},
 	}}
 	res, err := m.syncSites(ctx, s, false)

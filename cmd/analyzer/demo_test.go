@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,38 +16,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backlog-health/analyzer/internal/pgtest"
 	"github.com/backlog-health/analyzer/internal/report"
 )
 
-// runDemoInto runs `analyzer demo` into a fresh database on the test server
-// and returns its URL, the output directory and what it printed.
+// runDemoInto runs `analyzer demo` with DATABASE_URL naming a fresh database
+// on the test server and returns its URL, the output directory and what it printed.
 func runDemoInto(t *testing.T) (dsn, dir, stdout string) {
 	t.Helper()
-	name := fmt.Sprintf("analyzer_demo_test_%d", time.Now().UnixNano())
-	admin := pgtest.AdminURL(t)
-	t.Cleanup(func() {
-		db, err := sql.Open("postgres", admin)
-		if err == nil {
-			_, _ = db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-			db.Close()
-		}
-	})
+	dsn = newDB(t)
 	dir = filepath.Join(t.TempDir(), "demo")
 	issues := "4000"
 	if testing.Short() {
 		issues = "600"
 	}
-	m, out, _, err := newTestMain(t, map[string]string{"DATABASE_URL": admin}, "demo", "--out", dir, "--issues", issues)
+	m, out, _, err := newTestMain(t, map[string]string{"DATABASE_URL": dsn}, "demo", "--out", dir, "--issues", issues)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.demoDB = name
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
-	u := strings.Replace(admin, "/postgres?", "/"+name+"?", 1)
-	return u, dir, out.String()
+	return dsn, dir, out.String()
 }
 
 // The first README command, end to end: simulator → sync → compute →

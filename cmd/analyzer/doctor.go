@@ -8,8 +8,8 @@ import (
 	"slices"
 
 	"github.com/backlog-health/analyzer/internal/jira"
-
 	"github.com/backlog-health/analyzer/internal/store"
+	"github.com/backlog-health/analyzer/internal/sync"
 )
 
 // runDoctor checks, in order, the configuration, the database and its
@@ -29,6 +29,9 @@ func runDoctor(ctx context.Context, m *Main, _ []string) error {
 	dsn, err := m.databaseURL(ctx)
 	if err != nil {
 		return fmt.Errorf("doctor: database (%s): %w", where, err)
+	}
+	if m.cluster != nil {
+		where = "embedded PostgreSQL in " + m.cluster.DataDir()
 	}
 	s, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -59,6 +62,9 @@ func runDoctor(ctx context.Context, m *Main, _ []string) error {
 // doctorJira checks every configured site: reachability and flavour,
 // credentials, and the fields each selected board would be computed with.
 func doctorJira(ctx context.Context, m *Main) error {
+	if len(m.Config.Jira.Sites) == 0 {
+		return errors.New("doctor: jira: no sites configured (jira.sites in the config file): nothing would be synced")
+	}
 	for _, site := range m.Config.Jira.Sites {
 		client, err := m.jiraClient(ctx, site)
 		if err != nil {
@@ -99,8 +105,11 @@ func doctorJira(ctx context.Context, m *Main) error {
 				site.ID, b.ID, b.Name, b.Type, orNone(b.EstimationField), b.EstimationSource, b.DoneStatusIDs())
 			shown++
 		}
-		if !site.Boards.All && shown < len(site.Boards.IDs) {
-			return fmt.Errorf("doctor: jira site %s: %d of the configured boards %v are not visible to this account", site.ID, len(site.Boards.IDs)-shown, site.Boards.IDs)
+		if missing := sync.MissingBoards(site.Boards.IDs, boards); !site.Boards.All && len(missing) > 0 {
+			return fmt.Errorf("doctor: jira site %s: %s", site.ID, (&sync.MissingBoardsError{IDs: missing}).Detail())
+		}
+		if shown == 0 {
+			return fmt.Errorf("doctor: jira site %s: the account sees no boards: nothing would be synced", site.ID)
 		}
 	}
 	return nil

@@ -25,29 +25,41 @@ func (m *Main) knownMetrics() map[string]outcomes.Metric {
 	return known
 }
 
-func runOutcomes(ctx context.Context, m *Main, args []string) error {
+// checkOutcomes validates the subcommand and its arguments.
+func checkOutcomes(m *Main) error {
+	args := m.Args
 	if len(args) == 0 {
-		return fmt.Errorf("%w: outcomes: want a subcommand: import FILE.csv | pull", errUsage)
+		return usagef("outcomes", "outcomes: want a subcommand: import FILE.csv | pull")
 	}
 	switch args[0] {
 	case "import":
 		if len(args) != 2 {
-			return fmt.Errorf("%w: outcomes import: want exactly one CSV file", errUsage)
+			return usagef("outcomes", "outcomes import: want exactly one CSV file")
 		}
-		return m.importOutcomes(ctx, args[1])
 	case "pull":
 		if len(args) != 1 {
-			return fmt.Errorf("%w: outcomes pull takes no arguments", errUsage)
+			return usagef("outcomes", "outcomes pull takes no arguments")
 		}
-		s, err := m.Store(ctx)
-		if err != nil {
-			return err
-		}
-		n, err := m.pullOutcomes(ctx, s)
-		fmt.Fprintf(m.Stdout, "pulled %d outcome value(s) from %d SQL source(s)\n", n, len(m.Config.Outcomes.SQL))
+	default:
+		return usagef("outcomes", "outcomes: unknown subcommand %q (want import or pull)", args[0])
+	}
+	return nil
+}
+
+func runOutcomes(ctx context.Context, m *Main, args []string) error {
+	if err := checkOutcomes(m); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: outcomes: unknown subcommand %q (want import or pull)", errUsage, args[0])
+	if args[0] == "import" {
+		return m.importOutcomes(ctx, args[1])
+	}
+	s, err := m.Store(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := m.pullOutcomes(ctx, s)
+	fmt.Fprintf(m.Stdout, "pulled %d outcome value(s) from %d SQL source(s)\n", n, len(m.Config.Outcomes.SQL))
+	return err
 }
 
 // importOutcomes parses the whole file before writing anything, and writes

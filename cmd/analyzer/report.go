@@ -40,16 +40,37 @@ func (m *Main) now() time.Time {
 	return time.Now()
 }
 
-// reportWeek parses --week, defaulting to the last complete ISO week.
-func (m *Main) reportWeek(now time.Time) (report.ISOWeek, error) {
-	if m.opts.week == "" {
-		return report.LastCompleteWeek(now, m.Config.Location()), nil
+// checkReport validates report's flags before anything is opened.
+func checkReport(m *Main) error {
+	if len(m.Args) > 0 {
+		return usagef("report", "report: unexpected argument %q", m.Args[0])
 	}
-	w, err := report.ParseISOWeek(m.opts.week)
-	if err != nil {
-		return report.ISOWeek{}, fmt.Errorf("%w: --week: %v", errUsage, err)
+	if m.opts.week != "" {
+		w, err := report.ParseISOWeek(m.opts.week)
+		if err != nil {
+			return usagef("report", "report: --week: %s", strings.TrimPrefix(err.Error(), "report: "))
+		}
+		m.opts.isoWeek = &w
 	}
-	return w, nil
+	if m.opts.format != "" {
+		for _, f := range strings.Split(m.opts.format, ",") {
+			if f != "md" && f != "html" && f != "json" {
+				return usagef("report", "report: --format: want md, html or json (comma-separated), got %q", f)
+			}
+		}
+	}
+	if m.opts.deliver && m.opts.board != 0 {
+		return usagef("report", "report: --deliver sends the whole report; it cannot be combined with --board")
+	}
+	return nil
+}
+
+// reportWeek is --week, defaulting to the last complete ISO week.
+func (m *Main) reportWeek(now time.Time) report.ISOWeek {
+	if m.opts.isoWeek != nil {
+		return *m.opts.isoWeek
+	}
+	return report.LastCompleteWeek(now, m.Config.Location())
 }
 
 // buildReport reads the stored KPI snapshots of every board (or one) into
@@ -183,18 +204,10 @@ func runReport(ctx context.Context, m *Main, _ []string) error {
 		return err
 	}
 	now := time.Now()
-	week, err := m.reportWeek(now)
-	if err != nil {
-		return err
-	}
+	week := m.reportWeek(now)
 	formats := m.Config.Report.Formats
 	if m.opts.format != "" {
-		formats = strings.Split(m.opts.format, ",")
-		for _, f := range formats {
-			if f != "md" && f != "html" && f != "json" {
-				return fmt.Errorf("%w: --format: want md, html or json (comma-separated), got %q", errUsage, f)
-			}
-		}
+		formats = strings.Split(m.opts.format, ",") // checked by checkReport
 	}
 	dir := m.opts.out
 	if dir == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -96,8 +97,50 @@ func runSync(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	res, err := m.syncSites(ctx, s, m.opts.full)
-	fmt.Fprintf(m.Stdout, "synced %d board(s), %d sprint(s), %d issue(s), %d changelog item(s), %d sprint event(s); %d changelog(s) refetched, %d incomplete, %d issue(s) marked removed, %d skipped; %d request(s), %d retr(ies), %.1fs\n",
-		res.Boards, res.Sprints, res.Issues, res.ChangeItems, res.SprintEvents, res.ChangelogsRefetched,
-		res.ChangelogsIncomplete, res.IssuesRemoved, len(res.Skipped), res.Requests, res.Retries, res.Duration.Seconds())
+	fmt.Fprintln(m.Stdout, syncSummary(ctx, res, err))
 	return err
+}
+
+// syncSummary is the one line sync prints: what was stored, and, when the
+// run did not finish, that it was interrupted or failed (the error follows
+// on stderr) and which configured boards were missing.
+func syncSummary(ctx context.Context, res sync.Result, err error) string {
+	prefix := ""
+	switch {
+	case err != nil && ctx.Err() != nil:
+		prefix = "sync interrupted: "
+	case err != nil:
+		prefix = "sync failed: "
+	}
+	line := fmt.Sprintf("%ssynced %d board(s), %d sprint(s), %d issue(s), %d changelog item(s), %d sprint event(s); %d changelog(s) refetched, %d incomplete, %d issue(s) marked removed, %d skipped; %d request(s), %d retr(ies), %.1fs",
+		prefix, res.Boards, res.Sprints, res.Issues, res.ChangeItems, res.SprintEvents, res.ChangelogsRefetched,
+		res.ChangelogsIncomplete, res.IssuesRemoved, len(res.Skipped), res.Requests, res.Retries, res.Duration.Seconds())
+	var missing []string
+	for _, e := range missingBoards(err) {
+		for _, id := range e.IDs {
+			missing = append(missing, fmt.Sprintf("%s/%d", e.SiteID, id))
+		}
+	}
+	if len(missing) > 0 {
+		line += "; missing board(s): " + strings.Join(missing, ", ")
+	}
+	return line
+}
+
+// missingBoards collects every *sync.MissingBoardsError in err's tree (one
+// per site; errors.As would find only the first).
+func missingBoards(err error) []*sync.MissingBoardsError {
+	var out []*sync.MissingBoardsError
+	switch e := err.(type) {
+	case nil:
+	case *sync.MissingBoardsError:
+		out = append(out, e)
+	case interface{ Unwrap() []error }:
+		for _, c := range e.Unwrap() {
+			out = append(out, missingBoards(c)...)
+		}
+	default:
+		out = append(out, missingBoards(errors.Unwrap(err))...)
+	}
+	return out
 }

@@ -18,10 +18,8 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"reflect"
@@ -73,6 +71,8 @@ type SQLSourceConfig struct {
 	DSNFile string        `yaml:"dsn_file"`
 	Query   string        `yaml:"query"`
 	Timeout time.Duration `yaml:"timeout"` // default 30s
+
+	secretErr error // reading DSNFile failed; reported by CheckSQLSources
 }
 
 // OutcomeAnalysis tunes the flags; zero values take the defaults of
@@ -170,6 +170,8 @@ type SiteConfig struct {
 	Fields FieldOverrides `yaml:"fields"`
 	// Statuses overrides the status mapping.
 	Statuses StatusOverrides `yaml:"statuses"`
+
+	secretErr error // reading a token or PAT file failed; reported by CheckJiraCredentials
 }
 
 // BoardSelector is either "all" or a list of board ids.
@@ -188,19 +190,19 @@ func (b *BoardSelector) UnmarshalYAML(n *yaml.Node) error {
 		}
 		id, err := strconv.ParseInt(n.Value, 10, 64)
 		if err != nil {
-			return fmt.Errorf("line %d: boards: want \"all\" or board ids, got %q", n.Line, n.Value)
+			return fmt.Errorf("line %d: want \"all\" or board ids, got %q", n.Line, n.Value)
 		}
 		*b = BoardSelector{IDs: []int64{id}}
 		return nil
 	case yaml.SequenceNode:
 		var ids []int64
 		if err := n.Decode(&ids); err != nil {
-			return fmt.Errorf("line %d: boards: want \"all\" or a list of board ids: %w", n.Line, err)
+			return fmt.Errorf("line %d: want \"all\" or a list of board ids: %w", n.Line, err)
 		}
 		*b = BoardSelector{IDs: ids, All: len(ids) == 0}
 		return nil
 	}
-	return fmt.Errorf("line %d: boards: want \"all\" or a list of board ids", n.Line)
+	return fmt.Errorf("line %d: want \"all\" or a list of board ids", n.Line)
 }
 
 // FieldOverrides names custom fields explicitly instead of discovering them.
@@ -355,11 +357,8 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		if err != nil {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		// An empty file (io.EOF) means "defaults only".
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return Config{}, fmt.Errorf("config: %s: %s", path, strings.ReplaceAll(err.Error(), "\n", ";"))
+		if err := decodeYAML(b, &cfg); err != nil {
+			return Config{}, err
 		}
 	}
 	if err := applyEnv(&cfg, getenv); err != nil {
@@ -447,6 +446,14 @@ func walkEnv(v reflect.Value, prefix string, getenv func(string) string) error {
 }
 
 func setScalar(fv reflect.Value, raw string) error {
+	if fv.Type() == durationType {
+		d, err := ParseDuration(raw)
+		if err != nil {
+			return err
+		}
+		fv.SetInt(int64(d))
+		return nil
+	}
 	switch fv.Kind() {
 	case reflect.String:
 		fv.SetString(raw)
@@ -456,15 +463,7 @@ func setScalar(fv reflect.Value, raw string) error {
 			return fmt.Errorf("want an integer, got %q", raw)
 		}
 		fv.SetInt(int64(n))
-	case reflect.Int64:
-		if fv.Type() == reflect.TypeFor[time.Duration]() {
-			d, err := time.ParseDuration(raw)
-			if err != nil {
-				return fmt.Errorf("want a duration such as 30s, got %q", raw)
-			}
-			fv.SetInt(int64(d))
-			return nil
-		}
+	case reflect.Int64: // durations are read above
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
 			return fmt.Errorf("want an integer, got %q", raw)
@@ -526,53 +525,6 @@ func siteEnvName(id string) string {
 	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(id))
 }
 
-func resolveSecrets(cfg *Config, getenv func(string) string) error {
-	if cfg.Database.URL == "" && cfg.Database.URLFile != "" {
-		v, err := readSecretFile("database.url_file", cfg.Database.URLFile)
-		if err != nil {
-			return err
-		}
-		cfg.Database.URL = v
-	}
-	for i := range cfg.Outcomes.SQL {
-		src := &cfg.Outcomes.SQL[i]
-		if src.DSN == "" && src.DSNFile != "" {
-			v, err := readSecretFile(fmt.Sprintf("outcomes.sql_sources[%d].dsn_file", i), src.DSNFile)
-			if err != nil {
-				return err
-			}
-			src.DSN = v
-		}
-	}
-	for i := range cfg.Jira.Sites {
-		s := &cfg.Jira.Sites[i]
-		prefix := "ANALYZER_JIRA_" + siteEnvName(s.ID)
-		for _, sec := range []struct {
-			val  *string
-			file string
-			key  string
-			env  string
-		}{
-			{&s.Token, s.TokenFile, "token_file", prefix + "_TOKEN"},
-			{&s.PAT, s.PATFile, "pat_file", prefix + "_PAT"},
-		} {
-			v, err := envValue(getenv, sec.env)
-			if err != nil {
-				return err
-			}
-			if v == "" && sec.file != "" {
-				if v, err = readSecretFile(fmt.Sprintf("jira.sites[%d].%s", i, sec.key), sec.file); err != nil {
-					return err
-				}
-			}
-			if v != "" {
-				*sec.val = v
-			}
-		}
-	}
-	return nil
-}
-
 // Validate checks every field and returns all problems, one line each,
 // "config: <field>: <problem>".
 func (c Config) Validate() error {
@@ -605,25 +557,8 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad(p+".url", "must be an absolute http(s) URL")
 		}
-		switch s.Flavor {
-		case "cloud":
-			if s.Email == "" {
-				bad(p+".email", "is required for a cloud site (basic auth with an API token)")
-			}
-			if s.Token == "" {
-				bad(p+".token", "is required for a cloud site: set token_file or ANALYZER_JIRA_%s_TOKEN", siteEnvName(s.ID))
-			}
-		case "dc":
-			if s.PAT == "" {
-				bad(p+".pat", "is required for a dc site: set pat_file or ANALYZER_JIRA_%s_PAT", siteEnvName(s.ID))
-			}
-		case "auto":
-			if s.Token == "" && s.PAT == "" {
-				bad(p, "needs credentials: email + token (cloud) or pat (dc)")
-			}
-			if s.Token != "" && s.Email == "" {
-				bad(p+".email", "is required with a token (basic auth)")
-			}
+		switch s.Flavor { // credentials: CheckJiraCredentials, by the commands that use them
+		case "cloud", "dc", "auto":
 		default:
 			bad(p+".flavor", "must be cloud, dc or auto, got %q", s.Flavor)
 		}
@@ -722,9 +657,6 @@ func (c Config) Validate() error {
 			bad(p+".metric", "must name an outcome metric")
 		case len(c.Outcomes.Metrics) > 0 && !known[src.Metric]:
 			bad(p+".metric", "%q is not defined in outcomes.metrics", src.Metric)
-		}
-		if src.DSN == "" {
-			bad(p+".dsn", "is required (or dsn_file)")
 		}
 		if strings.TrimSpace(src.Query) == "" {
 			bad(p+".query", "is required")

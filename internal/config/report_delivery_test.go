@@ -43,7 +43,7 @@ func TestReportDeliveryKeys(t *testing.T) {
 		"NoWeeks":     {"report:\n  catch_up_weeks: 0\n", nil, "config: report.catch_up_weeks: must be 1-52 weeks, got 0"},
 		"TooMany":     {"report:\n  catch_up_weeks: 53\n", nil, "config: report.catch_up_weeks: must be 1-52 weeks, got 53"},
 		"EnvNotDuration": {"", map[string]string{"ANALYZER_REPORT_MAX_DATA_AGE": "2x"},
-			`config: ANALYZER_REPORT_MAX_DATA_AGE: want a duration such as 36h, got "2x"`},
+			`config: ANALYZER_REPORT_MAX_DATA_AGE: invalid duration "2x"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := config.Load(write(t, c.yaml), env(c.env))

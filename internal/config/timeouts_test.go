@@ -61,7 +61,7 @@ func TestJiraTimeoutsValidation(t *testing.T) {
 		{"RetriesNegative", "", map[string]string{"ANALYZER_JIRA_TIMEOUTS_RETRIES": "-1"},
 			"config: jira.timeouts.retries: must be between 0 and 5, got -1"},
 		{"EnvNotADuration", "", map[string]string{"ANALYZER_JIRA_TIMEOUTS_REQUEST": "60"},
-			`config: ANALYZER_JIRA_TIMEOUTS_REQUEST: want a duration such as 30s, got "60"`},
+			`config: ANALYZER_JIRA_TIMEOUTS_REQUEST: invalid duration "60" (want a number and a unit: s, m, h, d or w, e.g. 90m, 36h, 14d, 2w)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := config.Load(write(t, tc.yaml), env(tc.env))
@@ -72,7 +72,7 @@ func TestJiraTimeoutsValidation(t *testing.T) {
 	}
 	// A bare number in the file is not a duration either.
 	_, err := config.Load(write(t, "jira:\n  timeouts:\n    request: 60\n"), env(nil))
-	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "`60`") {
+	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), `"60"`) {
 		t.Fatalf("request: 60 accepted or error does not name line 3: %v", err)
 	}
 }

@@ -62,7 +62,7 @@ http:
 		{yaml: "worker:\n  job_timeouts: {report: 200h}\n", want: "config: worker.job_timeouts.report: must be a duration above 0"},
 		{yaml: "http:\n  idle_timeout: -1s\n", want: "config: http.idle_timeout: must be a duration above 0 and at most 1h0m0s, got -1s"},
 		{yaml: "http:\n  max_connections: 0\n", want: "config: http.max_connections: must be between 1 and 65536, got 0"},
-		{env: "ANALYZER_HTTP_READ_TIMEOUT=soon", want: `config: ANALYZER_HTTP_READ_TIMEOUT: want a duration such as 30s or 2h, got "soon"`},
+		{env: "ANALYZER_HTTP_READ_TIMEOUT=soon", want: `config: ANALYZER_HTTP_READ_TIMEOUT: invalid duration "soon"`},
 		{yaml: "worker:\n  job_timout: {}\n", want: "job_timout"},
 	} {
 		e := map[string]string{}

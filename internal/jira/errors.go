@@ -8,7 +8,8 @@ import (
 )
 
 // Sentinel errors. Match them with errors.Is; the typed errors below carry
-// the details and unwrap to these.
+// the details and unwrap to these. The typed errors' messages have no
+// "jira: " prefix: the client's methods wrap them as "jira: <operation>: …".
 var (
 	// ErrRateLimited is returned (wrapped in *RateLimitError) when Jira kept
 	// answering 429/502/503/504 after the configured number of retries, or
@@ -43,7 +44,7 @@ type RateLimitError struct {
 }
 
 func (e *RateLimitError) Error() string {
-	msg := fmt.Sprintf("jira: rate limited by %s: %s %s answered %d after %d attempts",
+	msg := fmt.Sprintf("rate limited by %s: %s %s answered %d after %d attempts",
 		e.Site, e.Method, e.Path, e.StatusCode, e.Attempts)
 	if e.RetryAfter > 0 {
 		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
@@ -65,7 +66,7 @@ func (e *AuthError) Error() string {
 	if e.StatusCode == 403 {
 		hint = "the account lacks permission, or Jira requires a CAPTCHA login first"
 	}
-	return fmt.Sprintf("jira: unauthorized: %s answered %d: %s", e.Site, e.StatusCode, hint)
+	return fmt.Sprintf("unauthorized: %s answered %d: %s", e.Site, e.StatusCode, hint)
 }
 
 // Unwrap makes errors.Is(err, ErrUnauthorized) true.
@@ -86,7 +87,7 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "jira: %s %s: status %d", e.Method, e.Path, e.StatusCode)
+	fmt.Fprintf(&b, "%s %s: status %d", e.Method, e.Path, e.StatusCode)
 	for _, m := range e.Messages {
 		b.WriteString(": ")
 		b.WriteString(m)
@@ -145,7 +146,7 @@ type MalformedResponseError struct {
 }
 
 func (e *MalformedResponseError) Error() string {
-	return fmt.Sprintf("jira: %s %s: malformed response body: %v", e.Method, e.Path, e.Err)
+	return fmt.Sprintf("%s %s: malformed response body: %v", e.Method, e.Path, e.Err)
 }
 
 func (e *MalformedResponseError) Unwrap() error { return e.Err }

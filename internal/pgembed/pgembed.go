@@ -24,6 +24,8 @@ package pgembed
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,6 +58,10 @@ type Config struct {
 	Port int
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// FallbackRoot receives the data directory when the process runs as
+	// root and the cluster's user cannot reach DataDir (a clone under a 0700
+	// home such as /root). Default /var/lib/analyzer.
+	FallbackRoot string
 }
 
 // Cluster is a running embedded PostgreSQL.
@@ -148,6 +154,10 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		if c.cred, err = unprivileged(); err != nil {
 			return nil, err
 		}
+		if err := c.useReachableDataDir(); err != nil {
+			return nil, err
+		}
+		dataDir = c.cfg.DataDir
 	}
 	if err := c.ensureInit(ctx); err != nil {
 		return nil, err
@@ -209,6 +219,47 @@ func (c *Cluster) ensureInit(ctx context.Context) error {
 	return nil
 }
 
+// DefaultFallbackRoot is where the data directory goes when root runs the
+// analyzer from a directory the cluster's user cannot reach.
+const DefaultFallbackRoot = "/var/lib/analyzer"
+
+// useReachableDataDir moves a new data directory that the cluster's user
+// cannot reach (a clone under /root, mode 0700, is the default on most
+// container and VM images) to FallbackRoot/<hash of the path>/pgdata, a
+// root-owned 0755 chain, and logs one line naming both places. The hash
+// keeps the place stable, so the next run finds its data again. A data
+// directory that already holds a cluster is never moved away from.
+func (c *Cluster) useReachableDataDir() error {
+	want := c.cfg.DataDir
+	if reachable(filepath.Dir(want)) == nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(want, "PG_VERSION")); err == nil {
+		return reachable(filepath.Dir(want)) // an existing cluster: say why it cannot run, never start an empty one elsewhere
+	}
+	root := c.cfg.FallbackRoot
+	if root == "" {
+		root = DefaultFallbackRoot
+	}
+	sum := sha256.Sum256([]byte(want))
+	parent := filepath.Join(root, hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("pgembed: %w; and the fallback data directory cannot be created: %w", reachable(filepath.Dir(want)), err)
+	}
+	for _, d := range []string{root, parent} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			return fmt.Errorf("pgembed: fallback data directory: %w", err)
+		}
+	}
+	if err := reachable(parent); err != nil {
+		return fmt.Errorf("pgembed: %w; the fallback %s is not reachable either", reachable(filepath.Dir(want)), parent)
+	}
+	c.cfg.DataDir = filepath.Join(parent, "pgdata")
+	c.cfg.Logger.Info("embedded postgres data directory moved: the state directory is not reachable by the cluster's unprivileged user (running as root)",
+		slog.String("data_dir", c.cfg.DataDir), slog.String("state_data_dir", want), slog.Int("cluster_uid", int(c.cred.Uid)))
+	return nil
+}
+
 // runningPort reads postmaster.pid (line 4 is the port) and checks the
 // process is alive.
 func (c *Cluster) runningPort() (int, bool) {
@@ -250,6 +301,10 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 		}
 	}
 }
+
+// DataDir is the cluster's data directory: Config.DataDir, or its
+// fallback under Config.FallbackRoot.
+func (c *Cluster) DataDir() string { return c.cfg.DataDir }
 
 // Port is the TCP port the server listens on (127.0.0.1).
 func (c *Cluster) Port() int { return c.port }

@@ -164,7 +164,7 @@ func (s SlackTarget) Deliver(ctx context.Context, r *Rendered) error {
 	}
 	err = fmt.Errorf("report: slack: webhook answered %d %s", resp.StatusCode, strings.TrimSpace(string(msg)))
 	if resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusRequestTimeout {
-		return fmt.Errorf("%w: %w", ErrPermanent, err)
+		return permanent{err}
 	}
 	return err
 }
@@ -327,10 +327,18 @@ func (e EmailTarget) Deliver(ctx context.Context, r *Rendered) error {
 func smtpErr(err error) error {
 	var te *textproto.Error
 	if errors.As(err, &te) && te.Code >= 500 {
-		return fmt.Errorf("%w: %w", ErrPermanent, err)
+		return permanent{err}
 	}
 	return err
 }
+
+// permanent marks err as ErrPermanent without adding a second "report:"
+// prefix to a message that already names the target.
+type permanent struct{ err error }
+
+func (p permanent) Error() string        { return p.err.Error() }
+func (p permanent) Unwrap() error        { return p.err }
+func (p permanent) Is(target error) bool { return target == ErrPermanent }
 
 func cmpOr(d, def time.Duration) time.Duration {
 	if d > 0 {
@@ -455,7 +463,7 @@ func (d Deliverer) DeliverAll(ctx context.Context, targets []Target, rendered *R
 				break
 			}
 			if err := sleep(ctx, backoff(res.Attempts)); err != nil {
-				res.Err = fmt.Errorf("report: %s: retry cancelled: %w (last error: %w)", res.Target, err, res.Err)
+				res.Err = fmt.Errorf("%w (retry cancelled: %w)", res.Err, err)
 				break
 			}
 		}

@@ -157,6 +157,13 @@ func (s *Syncer) Run(ctx context.Context) (res Result, err error) {
 	if err != nil {
 		return res, fmt.Errorf("sync: site %s: %w", s.cfg.SiteID, err)
 	}
+	if missing := MissingBoards(s.cfg.Boards, boards); len(missing) > 0 {
+		// Sync the boards that exist, then fail naming the others.
+		s.log.Warn("configured boards not found", slog.Any("board_ids", missing))
+		defer func() { err = errors.Join(err, &MissingBoardsError{SiteID: s.cfg.SiteID, IDs: missing}) }()
+	} else if len(boards) == 0 {
+		s.log.Warn("nothing to sync: the account sees no boards on this site")
+	}
 	var firstErr error
 	for _, b := range boards {
 		if len(s.cfg.Boards) > 0 && !slices.Contains(s.cfg.Boards, b.ID) {
