@@ -161,7 +161,7 @@ func scanKeyValue(dsn string) (string, []string) {
 		}
 		if i >= len(s) || s[i] != '=' {
 			// lib/pq refuses this; what follows may be anything.
-			b.WriteString(string(s[keyStart:i]))
+			b.WriteString(key)
 			if i < len(s) {
 				b.WriteString(" " + Mask)
 			}

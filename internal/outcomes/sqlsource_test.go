@@ -171,4 +171,15 @@ func TestPullSQLHidesPassword(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("key=value DSN: err = %v", err)
 	}
+	// Odd shapes: a URL that does not parse (lib/pq quotes it whole), a
+	// quoted password with spaces (internal/dsn has the full table).
+	for _, d := range []string{
+		"postgres://bob:hunter2/very#secret@127.0.0.1:1/db",
+		"host=127.0.0.1 port=1 connect_timeout=2 password='hunter2 very secret' sslmode=disable",
+	} {
+		_, err = outcomes.PullSQL(context.Background(), d, `SELECT 1`, "mrr")
+		if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "secret") {
+			t.Fatalf("%q: err = %v", d, err)
+		}
+	}
 }
