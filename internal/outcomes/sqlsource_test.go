@@ -132,6 +132,7 @@ func TestPullSQLBadResults(t *testing.T) {
 		"BadTextDate":   {`SELECT 'yesterday' AS date, 1 AS value`, `row 1: date "yesterday" is not a date`},
 		"BoolValue":     {`SELECT current_date AS date, true AS value`, `row 1: value has type bool`},
 		"NaN":           {`SELECT current_date AS date, 'NaN'::float8 AS value`, `row 1: value is not a finite number`},
+		"YearOne":       {`SELECT '0001-01-01'::date AS date, 1 AS value`, `row 1: date 0001-01-01 is out of range`},
 		// Two rows for 2026-11-16 with no segment.
 		"Duplicate": {`SELECT day AS date, n AS value FROM signups ORDER BY day`, `row 2: duplicate of row 1`},
 		"Syntax":    {`SELEC 1`, `the query was refused`},
