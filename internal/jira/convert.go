@@ -87,20 +87,30 @@ func ParseTime(s string, loc *time.Location) (*time.Time, error) {
 	case "", "<null>", "null":
 		return nil, nil
 	}
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return &t, nil
-		}
-	}
 	if loc == nil {
 		loc = time.UTC
 	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return inYearRange(s, t)
+		}
+	}
 	for _, l := range localLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return &t, nil
+			return inYearRange(s, t)
 		}
 	}
 	return nil, fmt.Errorf("unrecognised time %q", s)
+}
+
+// inYearRange refuses times outside the years 1-9999 in UTC (year 0000, or
+// 0001-01-01 with a positive offset), which PostgreSQL and the week
+// arithmetic cannot take. Found by FuzzParseTime.
+func inYearRange(s string, t time.Time) (*time.Time, error) {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return nil, fmt.Errorf("time %q is out of range (years 1 to 9999)", s)
+	}
+	return &t, nil
 }
 
 // parseTimeJSON reads a JSON time value: string (ParseTime), number (epoch
