@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/lib/pq"
+
+	"github.com/backlog-health/analyzer/internal/dsn"
 )
 
 // ensureDatabase creates database name on the server at adminDSN when it
@@ -14,7 +16,7 @@ import (
 func ensureDatabase(ctx context.Context, adminDSN, name string) error {
 	db, err := sql.Open("postgres", adminDSN)
 	if err != nil {
-		return fmt.Errorf("database: %w", err)
+		return fmt.Errorf("database: %w", dsn.RedactError(adminDSN, err))
 	}
 	defer db.Close()
 	_, err = db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name))
@@ -23,7 +25,7 @@ func ensureDatabase(ctx context.Context, adminDSN, name string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("database: create %q: %w", name, err)
+		return fmt.Errorf("database: create %q: %w", name, dsn.RedactError(adminDSN, err))
 	}
 	return nil
 }

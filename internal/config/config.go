@@ -18,6 +18,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -577,11 +578,11 @@ func (c Config) Validate() error {
 		}
 	}
 	m := c.Metrics
-	if m.SprintGoal.Threshold <= 0 || m.SprintGoal.Threshold > 1 {
-		bad("metrics.sprint_goal.threshold", "must be in (0, 1], got %g", m.SprintGoal.Threshold)
+	if th := m.SprintGoal.Threshold; !(th > 0 && th <= 1) { // NaN fails every comparison
+		bad("metrics.sprint_goal.threshold", "must be in (0, 1], got %g", th)
 	}
-	if m.StaleDays < 1 {
-		bad("metrics.stale_days", "must be at least 1, got %d", m.StaleDays)
+	if m.StaleDays < 1 || m.StaleDays > 3650 {
+		bad("metrics.stale_days", "must be between 1 and 3650 (ten years), got %d", m.StaleDays)
 	}
 	if len(m.EscapedDefects.Types) == 0 {
 		bad("metrics.escaped_defects.types", "must name at least one defect issue type")
@@ -646,8 +647,8 @@ func (c Config) Validate() error {
 		if len(l.Epics)+len(l.Labels)+len(l.Components)+len(l.FixVersions) == 0 {
 			bad(p, "must list epics, labels, components or fix_versions")
 		}
-		if l.Lag < 0 {
-			bad(p+".lag", "must not be negative")
+		if l.Lag < 0 || l.Lag > maxLag {
+			bad(p+".lag", "must be between 0 and %s (104 weeks), got %s", maxLag, l.Lag)
 		}
 	}
 	for i, src := range c.Outcomes.SQL {
@@ -660,8 +661,14 @@ func (c Config) Validate() error {
 		}
 		if strings.TrimSpace(src.Query) == "" {
 			bad(p+".query", "is required")
+		} else if _, err := outcomes.CheckSourceQuery(src.Query); err != nil {
+			bad(p+".query", "%v", err)
+		}
+		if src.Timeout < 0 || src.Timeout > outcomes.MaxSQLTimeout {
+			bad(p+".timeout", "must be between 0 (the default, 30s) and %s, got %s", outcomes.MaxSQLTimeout, src.Timeout)
 		}
 	}
+	c.Outcomes.Analysis.validate(bad)
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "must be text or json, got %q", c.Log.Format)
 	}
@@ -671,6 +678,41 @@ func (c Config) Validate() error {
 		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
 	}
 	return errors.Join(errs...)
+}
+
+// maxLag bounds outcomes.links[].lag: two years.
+const maxLag = 104 * 7 * 24 * time.Hour
+
+// validate checks outcomes.analysis; zero means the default of
+// docs/outcomes.md, given here to compare flat_pct with moving_pct.
+func (a OutcomeAnalysis) validate(bad func(field, format string, args ...any)) {
+	const p = "outcomes.analysis."
+	for _, f := range []struct {
+		name    string
+		v, most int
+	}{
+		{"weeks", a.Weeks, 104}, {"baseline_weeks", a.BaselineWeeks, 52}, {"window_weeks", a.WindowWeeks, 52},
+		{"starved_weeks", a.StarvedWeeks, 52}, {"high_delivery_min_issues", a.HighDeliveryMinIssues, 10000},
+	} {
+		if f.v < 0 || f.v > f.most {
+			bad(p+f.name, "must be between 0 (the default) and %d, got %d", f.most, f.v)
+		}
+	}
+	for _, f := range []struct {
+		name    string
+		v, most float64
+	}{
+		{"flat_pct", a.FlatPct, 1000}, {"moving_pct", a.MovingPct, 1000},
+		{"high_delivery_share", a.HighDeliveryShare, 1}, {"unlinked_pct", a.UnlinkedPct, 100},
+	} {
+		if !(f.v >= 0 && f.v <= f.most) { // NaN fails every comparison
+			bad(p+f.name, "must be between 0 (the default) and %g, got %g", f.most, f.v)
+		}
+	}
+	flat, moving := cmp.Or(a.FlatPct, 2), cmp.Or(a.MovingPct, 5)
+	if flat > moving {
+		bad(p+"flat_pct", "%g must not exceed moving_pct %g (the defaults are 2 and 5)", flat, moving)
+	}
 }
 
 func validSiteID(id string) bool {

@@ -74,19 +74,19 @@ func TestDurationDaysAndWeeks(t *testing.T) {
     - metric: a
       dsn: postgres://u@db/x
       query: SELECT 1
-      timeout: 1.5d
+      timeout: 0.025d
 `), env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2w = 14d = 336h; 1w2d12h = (7+2)*24+12 = 228h; 1.5d = 36h.
+	// 2w = 14d = 336h; 1w2d12h = (7+2)*24+12 = 228h; 0.025d = 0.6h = 36m (SQL timeouts are at most 1h).
 	for i, want := range []time.Duration{336 * time.Hour, 336 * time.Hour, 228 * time.Hour, 336 * time.Hour} {
 		if got := cfg.Outcomes.Links[i].Lag; got != want {
 			t.Errorf("links[%d].lag = %s, want %s", i, got, want)
 		}
 	}
-	if got := cfg.Outcomes.SQL[0].Timeout; got != 36*time.Hour {
-		t.Errorf("sql_sources[0].timeout = %s, want 36h", got)
+	if got := cfg.Outcomes.SQL[0].Timeout; got != 36*time.Minute {
+		t.Errorf("sql_sources[0].timeout = %s, want 36m", got)
 	}
 }
 

@@ -89,17 +89,17 @@ func ParseTime(s string, loc *time.Location) (*time.Time, error) {
 	case "", "<null>", "null":
 		return nil, nil
 	}
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return inRange(t, s)
-		}
-	}
 	if loc == nil {
 		loc = time.UTC
 	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return inYearRange(s, t)
+		}
+	}
 	for _, l := range localLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return inRange(t, s)
+			return inYearRange(s, t)
 		}
 	}
 	return nil, fmt.Errorf("unrecognised time %q", s)
@@ -117,9 +117,12 @@ func abbrevRaw(raw json.RawMessage) string {
 	return s
 }
 
-func inRange(t time.Time, s string) (*time.Time, error) {
+// inYearRange refuses times outside the years 1-9999 in UTC (year 0000, or
+// 0001-01-01 with a positive offset), which PostgreSQL and the week
+// arithmetic cannot take. Found by FuzzParseTime.
+func inYearRange(s string, t time.Time) (*time.Time, error) {
 	if y := t.UTC().Year(); y < 1 || y > 9999 {
-		return nil, fmt.Errorf("time %q is outside the years 1 to 9999", s)
+		return nil, fmt.Errorf("time %q is out of range (years 1 to 9999)", s)
 	}
 	return &t, nil
 }

@@ -27,6 +27,57 @@ type CSVOptions struct {
 	MaxRows int
 }
 
+// MaxCSVField is the longest CSV field, in bytes; a longer one (or a row
+// that runs on without a line end) is refused with its line number before
+// more of the file is read.
+const MaxCSVField = 64 << 10
+
+// maxCSVRow bounds the raw bytes of one row: the five columns' fields of
+// MaxCSVField each, which quoting may double, and a line end.
+const maxCSVRow = 2*5*MaxCSVField + 4096
+
+var errCSVRowTooLong = errors.New("outcomes: CSV row too long")
+
+// boundedReader hands the CSV reader its input and fails once the current
+// record has taken more than max bytes, so that one endless field cannot
+// fill the memory. It counts line ends to name the record's line.
+type boundedReader struct {
+	r     io.Reader
+	max   int
+	pos   int64   // bytes handed out
+	start int64   // offset of the current record
+	lines int     // line ends before start
+	nl    []int64 // offsets of the line ends handed out at or after start
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.pos-b.start > int64(b.max) {
+		return 0, errCSVRowTooLong
+	}
+	n, err := b.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			b.nl = append(b.nl, b.pos+int64(i))
+		}
+	}
+	b.pos += int64(n)
+	return n, err
+}
+
+// next marks offset (the end of the record just read) as the next record's start.
+func (b *boundedReader) next(offset int64) {
+	k := 0
+	for k < len(b.nl) && b.nl[k] < offset {
+		k++
+	}
+	b.lines += k
+	b.nl = append(b.nl[:0], b.nl[k:]...)
+	b.start = offset
+}
+
+// line is the line the next record starts on.
+func (b *boundedReader) line() int { return b.lines + 1 }
+
 var csvColumns = []string{"date", "metric", "value", "segment", "unit"}
 
 // ParseCSV reads outcome values from a CSV file with a header row naming the
@@ -50,11 +101,14 @@ func ParseCSV(r io.Reader, opts CSVOptions) ([]Value, error) {
 	opts.Source = defaultString(opts.Source, "csv")
 	probs := &Problems{Prefix: "outcomes"}
 
-	br := bufio.NewReader(r)
+	bounded := &boundedReader{r: r, max: maxCSVRow}
+	br := bufio.NewReader(bounded)
+	bom := int64(0)
 	head, _ := br.Peek(3)
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		_, _ = br.Discard(3)
+		bom = 3
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		probs.add(opts.MaxErrors, "line 1: the file is UTF-16; save it as UTF-8")
 		return nil, probs
@@ -63,7 +117,36 @@ func ParseCSV(r io.Reader, opts CSVOptions) ([]Value, error) {
 	cr.FieldsPerRecord = -1 // counted here, to name the line and the columns
 	cr.ReuseRecord = false
 
-	header, err := cr.Read()
+	// read returns the next record, refusing a field longer than
+	// MaxCSVField, and a row that runs on past maxCSVRow bytes before the
+	// reader holds it all; line is the record's first line.
+	read := func() (rec []string, line int, err error) {
+		line = bounded.line()
+		rec, err = cr.Read()
+		if errors.Is(err, errCSVRowTooLong) {
+			probs.add(opts.MaxErrors, "line %d: the row is longer than %d bytes: a field longer than %d bytes or a quote that is never closed; nothing past it was read", line, maxCSVRow, MaxCSVField)
+			return nil, line, probs
+		}
+		if err != nil {
+			return nil, line, err
+		}
+		bounded.next(cr.InputOffset() + bom)
+		if line, _ = cr.FieldPos(0); line < 1 {
+			line = 1
+		}
+		for i, f := range rec {
+			if len(f) > MaxCSVField {
+				probs.add(opts.MaxErrors, "line %d: field %d is longer than %d bytes", line, i+1, MaxCSVField)
+				return nil, line, probs
+			}
+		}
+		return rec, line, nil
+	}
+
+	header, _, err := read()
+	if errors.Is(err, ErrInvalid) {
+		return nil, err
+	}
 	if errors.Is(err, io.EOF) {
 		probs.add(opts.MaxErrors, "line 1: the file is empty; want a header row %s", strings.Join(csvColumns[:3], ","))
 		return nil, probs
@@ -81,16 +164,18 @@ func ParseCSV(r io.Reader, opts CSVOptions) ([]Value, error) {
 	var out []Value
 	rows := 0
 	for {
-		rec, err := cr.Read()
+		rec, line, err := read()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, ErrInvalid) {
+			return nil, err
 		}
 		if err != nil {
 			// A broken quote leaves the reader unable to find the next
 			// row reliably: report it and stop.
 			return nil, csvReadError(probs, opts, err)
 		}
-		line, _ := cr.FieldPos(0)
 		rows++
 		if opts.MaxRows > 0 && rows > opts.MaxRows {
 			probs.add(opts.MaxErrors, "line %d: the file has more than %d rows; split it", line, opts.MaxRows)
@@ -147,7 +232,7 @@ func csvHeader(header []string) (map[string]int, string) {
 		case !utf8.ValidString(h):
 			return nil, "the header is not valid UTF-8"
 		case !known:
-			return nil, fmt.Sprintf("unknown column %q; want date,metric,value[,segment,unit] (is the header row missing?)", h)
+			return nil, fmt.Sprintf("unknown column %q; want date,metric,value[,segment,unit] (is the header row missing?)", truncate(h, 40))
 		}
 		if _, dup := col[name]; dup {
 			return nil, fmt.Sprintf("column %q appears twice", name)

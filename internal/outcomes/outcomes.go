@@ -167,31 +167,51 @@ var (
 	numberRE = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
 )
 
+// Dates accepted from outside: earlier or later ones are typos (0001 for
+// 2001) that PostgreSQL, the week arithmetic or the report cannot take.
+const (
+	MinYear = 1900
+	MaxYear = 2999
+)
+
 // ParseDate reads a day (2026-11-16), a month (2026-11, the first of the
-// month) or an ISO week (2026-W47, its Monday). The result is midnight UTC.
+// month) or an ISO week (2026-W47, its Monday). The result is midnight UTC,
+// in the years MinYear to MaxYear.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	t, y, ok := parseDate(s)
+	switch {
+	case !ok:
+		return time.Time{}, fmt.Errorf("date %q is not a date (want YYYY-MM-DD, YYYY-MM or YYYY-Www)", truncate(s, 40))
+	case y < MinYear || y > MaxYear:
+		return time.Time{}, fmt.Errorf("date %q is out of range (years %d to %d)", s, MinYear, MaxYear)
+	}
+	return t, nil
+}
+
+// parseDate returns the date and the year written in s.
+func parseDate(s string) (time.Time, int, bool) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
+		return t, t.Year(), true
 	}
 	if m := monthRE.FindStringSubmatch(s); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
-		if y >= 1 && mo >= 1 && mo <= 12 {
-			return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, time.UTC), nil
+		if mo >= 1 && mo <= 12 {
+			return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, time.UTC), y, true
 		}
 	}
 	if m := weekRE.FindStringSubmatch(s); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		w, _ := strconv.Atoi(m[2])
-		if y >= 1 && w >= 1 && w <= 53 {
+		if w >= 1 && w <= 53 {
 			mon := isoWeekStart(y, w)
 			if yy, ww := mon.ISOWeek(); yy == y && ww == w {
-				return mon, nil
+				return mon, y, true
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("date %q is not a date (want YYYY-MM-DD, YYYY-MM or YYYY-Www)", s)
+	return time.Time{}, 0, false
 }
 
 // ParseNumber reads a plain decimal number such as 12, -3.5 or 1.2e3. It
@@ -266,6 +286,9 @@ func (c *validator) check(v *Value, where string) error {
 	}
 	if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
 		return fmt.Errorf("value is not a finite number")
+	}
+	if y := v.Date.Year(); y < MinYear || y > MaxYear {
+		return fmt.Errorf("date %s is out of range (years %d to %d)", v.Date.Format(time.DateOnly), MinYear, MaxYear)
 	}
 	if prev, dup := c.seen[v.Key()]; dup {
 		return fmt.Errorf("duplicate of %s (metric %q, date %s, segment %q)", prev, v.Metric, v.Date.Format(time.DateOnly), v.Segment)

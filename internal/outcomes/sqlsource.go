@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,15 +21,19 @@ type SQLSource struct {
 	// Query returns one row per value with the columns date and value, and
 	// optionally segment and unit (any letter case, any order; other
 	// columns are an error). date is a date, a timestamp or text such as
-	// 2026-11-16, 2026-11 or 2026-W47; value is any number. It runs as one
-	// prepared statement, so it cannot hold several statements.
+	// 2026-11-16, 2026-11 or 2026-W47; value is any number. It must be one
+	// SELECT, WITH, VALUES or TABLE query without COPY or parameters
+	// (CheckSourceQuery), and runs in a read-only transaction.
 	Query  string
 	Metric string
-	// Timeout is the statement timeout; default 30s.
+	// Timeout is the statement timeout; default 30s, at most MaxSQLTimeout.
 	Timeout time.Duration
 	// MaxRows refuses larger results; default 100,000.
 	MaxRows int
 }
+
+// MaxSQLTimeout bounds SQLSource.Timeout.
+const MaxSQLTimeout = time.Hour
 
 // PullSQL runs query on the PostgreSQL at dsn in a read-only transaction
 // with a 30 s statement timeout and returns its rows as values of metric.
@@ -44,10 +47,7 @@ func PullSQL(ctx context.Context, dsn, query, metric string) ([]Value, error) {
 func (src SQLSource) Pull(ctx context.Context) ([]Value, error) {
 	vals, err := src.pull(ctx)
 	if err != nil {
-		if pw := dsnPassword(src.DSN); pw != "" {
-			err = scrubbedError{err: err, secret: pw}
-		}
-		return nil, err
+		return nil, dsn.RedactError(src.DSN, err)
 	}
 	return vals, nil
 }
@@ -63,9 +63,14 @@ func (src SQLSource) pull(ctx context.Context) ([]Value, error) {
 	if strings.TrimSpace(src.DSN) == "" {
 		return nil, fmt.Errorf("%s: %w: the database URL is empty", prefix, ErrInvalid)
 	}
+	body, err := CheckSourceQuery(src.Query)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: the query was refused before it was sent: %w", prefix, ErrInvalid, err)
+	}
 	if src.Timeout <= 0 {
 		src.Timeout = 30 * time.Second
 	}
+	src.Timeout = min(src.Timeout, MaxSQLTimeout)
 	if src.MaxRows <= 0 {
 		src.MaxRows = 100_000
 	}
@@ -75,31 +80,33 @@ func (src SQLSource) pull(ctx context.Context) ([]Value, error) {
 
 	db, err := sql.Open("postgres", src.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("%s: unable to open %s: %w", prefix, dsn.Redact(src.DSN), err)
+		return nil, fmt.Errorf("%s: unable to open %s: %w", prefix, dsn.Redact(src.DSN), dsn.RedactError(src.DSN, err))
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("%s: unable to connect to %s: %w", prefix, dsn.Redact(src.DSN), err)
+		return nil, fmt.Errorf("%s: unable to connect to %s: %w", prefix, dsn.Redact(src.DSN), dsn.RedactError(src.DSN, err))
 	}
 	defer func() { _ = tx.Rollback() }() // it only ever read
+	// Every statement from here on carries a bind parameter, so lib/pq
+	// sends it with the extended protocol (Parse/Bind/Execute): one
+	// statement per Parse, never the simple-query path that runs whatever
+	// follows a ";" (and that lib/pq takes for anything starting with COPY).
+	var readOnly string
 	ms := strconv.FormatInt(max(src.Timeout.Milliseconds(), 1), 10)
-	for _, q := range []string{`SET TRANSACTION READ ONLY`, `SET LOCAL statement_timeout = ` + ms} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("%s: unable to prepare the transaction: %w", prefix, err)
-		}
+	if err := tx.QueryRowContext(ctx, `SELECT current_setting('transaction_read_only'), set_config('statement_timeout', $1, true)`, ms).
+		Scan(&readOnly, new(string)); err != nil {
+		return nil, fmt.Errorf("%s: unable to prepare the transaction: %w", prefix, err)
 	}
-	// A prepared statement holds exactly one command: a query cannot smuggle
-	// a COMMIT and a write after its SELECT.
-	stmt, err := tx.PrepareContext(ctx, src.Query)
+	if readOnly != "on" {
+		return nil, fmt.Errorf("%s: the transaction is not read-only (transaction_read_only = %q); nothing was run", prefix, readOnly)
+	}
+	// The query runs as a subquery, which only a query fits in (no COPY,
+	// no DDL, no data-modifying WITH), with $1 as that bind parameter.
+	rows, err := tx.QueryContext(ctx, "SELECT * FROM (\n"+body+"\n) AS source_query WHERE $1::int = 1", 1)
 	if err != nil {
 		return nil, fmt.Errorf("%s: the query was refused: %w", prefix, err)
-	}
-	defer stmt.Close()
-	rows, err := stmt.QueryContext(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%s: the query failed: %w", prefix, err)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
@@ -236,30 +243,4 @@ func asText(x any) string {
 	default:
 		return fmt.Sprint(t)
 	}
-}
-
-// scrubbedError hides a secret from an error's text while keeping the
-// chain for errors.Is and errors.As.
-type scrubbedError struct {
-	err    error
-	secret string
-}
-
-func (e scrubbedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.secret, "xxxxx") }
-func (e scrubbedError) Unwrap() error { return e.err }
-
-// dsnPassword returns the password in a URL or key=value DSN, or "".
-func dsnPassword(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			return pw
-		}
-		return u.Query().Get("password")
-	}
-	for _, f := range strings.Fields(dsn) {
-		if k, v, ok := strings.Cut(f, "="); ok && strings.EqualFold(k, "password") {
-			return strings.Trim(v, "'")
-		}
-	}
-	return ""
 }

@@ -28,7 +28,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("store: unable to open %s: %w", RedactDSN(dsn), err)
+		return nil, fmt.Errorf("store: unable to open %s: %w", RedactDSN(dsn), redactErr(dsn, err))
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(4)
@@ -37,7 +37,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("store: unable to connect to %s: %w", RedactDSN(dsn), err)
+		return nil, fmt.Errorf("store: unable to connect to %s: %w", RedactDSN(dsn), redactErr(dsn, err))
 	}
 	return &Store{db: db, Now: time.Now}, nil
 }
@@ -67,6 +67,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 // RedactDSN returns dsn with any password replaced by "xxxxx", for logs and
 // error messages (see dsn.Redact).
 func RedactDSN(d string) string { return dsn.Redact(d) }
+
+// redactErr hides the passwords of d from err (lib/pq quotes a URL that
+// does not parse whole).
+func redactErr(d string, err error) error { return dsn.RedactError(d, err) }
 
 // prefixed qualifies each comma-separated column with p.
 func prefixed(p, cols string) string {
