@@ -75,6 +75,15 @@ func doctorJira(ctx context.Context, m *Main) error {
 			return fmt.Errorf("doctor: jira site %s (%s): %w", site.ID, site.URL, err)
 		}
 		fmt.Fprintf(m.Stdout, "ok    jira      %s: %s (%s), signed in as %s\n", site.ID, site.URL, client.Flavor(), user.DisplayName)
+		// Jira reads JQL dates in the account's zone: say which one the
+		// incremental sync will write them in.
+		if user.TimeZone != "" {
+			fmt.Fprintf(m.Stdout, "ok    timezone  %s: the account's time zone is %s (JQL dates are written in it; configured site zone %s)\n",
+				site.ID, user.TimeZone, site.TimeZone)
+		} else {
+			fmt.Fprintf(m.Stdout, "warn  timezone  %s: the account's profile names no time zone: JQL dates are written in the configured site zone %s, which must be the account's\n",
+				site.ID, site.TimeZone)
+		}
 		fields, err := client.Fields(ctx)
 		if err != nil {
 			return fmt.Errorf("doctor: jira site %s: %w", site.ID, err)

@@ -13,7 +13,7 @@ import (
 // doctor checks each Jira site and shows the fields every board would be
 // computed with; a wrong token is one line naming the site.
 func TestDoctorJira(t *testing.T) {
-	sim, err := jirasim.New(jirasim.Config{Issues: 120, Teams: 2})
+	sim, err := jirasim.New(jirasim.Config{Issues: 120, Teams: 2, AccountTimeZone: "Asia/Tokyo"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,8 @@ func TestDoctorJira(t *testing.T) {
 	// The simulated Cloud site estimates in customfield_10016 (jsw-story-points),
 	// named by each board's configuration; its Sprint field is customfield_10020.
 	for _, want := range []string{"ok    jira      acme: " + srv.URL + " (cloud)", "sprint=customfield_10020",
-		"board     acme/1", "estimation customfield_10016 (from board-configuration)", "board     acme/2"} {
+		"board     acme/1", "estimation customfield_10016 (from board-configuration)", "board     acme/2",
+		"ok    timezone  acme: the account's time zone is Asia/Tokyo"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
 		}

@@ -227,6 +227,10 @@ type DataQuality struct {
 	ChangelogIncomplete    int      `json:"changelog_incomplete"`
 	MultiBoardIssues       int      `json:"multi_board_issues"`
 	EstimationFieldMissing bool     `json:"estimation_field_missing"`
+	InvalidEstimates       int      `json:"invalid_estimates"`
+	SkippedIssues          int      `json:"skipped_issues"`
+	SkippedIssueKeys       []string `json:"skipped_issue_keys"`
+	ChangelogDropped       int      `json:"changelog_dropped"`
 	Flags                  []string `json:"flags"`
 	Notes                  []string `json:"notes"` // the same, in plain language
 }
@@ -528,7 +532,8 @@ func qualityOf(q metrics.DataQuality, unit string) DataQuality {
 		UnestimatedInSprint: q.UnestimatedInSprint, UnmappedStatusIssues: q.UnmappedStatusIssues,
 		UnmappedStatusIDs: nonNil(q.UnmappedStatusIDs), ChangelogIncomplete: q.ChangelogIncomplete,
 		MultiBoardIssues: q.MultiBoardIssues, EstimationFieldMissing: q.EstimationFieldMissing,
-		Flags: nonNil(q.Flags), Notes: []string{},
+		InvalidEstimates: q.InvalidEstimates, SkippedIssues: q.SkippedIssues, SkippedIssueKeys: nonNil(q.SkippedIssueKeys),
+		ChangelogDropped: q.ChangelogDropped, Flags: nonNil(q.Flags), Notes: []string{},
 	}
 	note := func(format string, a ...any) { d.Notes = append(d.Notes, fmt.Sprintf(format, a...)) }
 	if q.EstimationFieldMissing {
@@ -549,6 +554,23 @@ func qualityOf(q metrics.DataQuality, unit string) DataQuality {
 	}
 	if q.MultiBoardIssues > 0 {
 		note("%s also on another board and %s on both.", plural(q.MultiBoardIssues, "issue shows", "issues show"), verb(q.MultiBoardIssues, "counts", "count"))
+	}
+	if q.InvalidEstimates > 0 {
+		note("%s an estimate that is not a usable number (NaN, infinite or beyond ±1e9), read as no estimate.",
+			plural(q.InvalidEstimates, "issue has", "issues have"))
+	}
+	if q.SkippedIssues > 0 {
+		keys := q.SkippedIssueKeys
+		if len(keys) > 10 {
+			keys = append(slices.Clone(keys[:10]), "…")
+		}
+		note("%s could not be stored by the sync (no usable created date or id) and %s in no figure: %s.",
+			plural(q.SkippedIssues, "issue", "issues"), verb(q.SkippedIssues, "counts", "count"), strings.Join(keys, ", "))
+	}
+	if q.ChangelogDropped > 0 {
+		note("%s with an unreadable timestamp %s left out of %s: %s cycle time may be off.",
+			plural(q.ChangelogDropped, "changelog entry", "changelog entries"), verb(q.ChangelogDropped, "was", "were"),
+			plural(q.ChangelogDroppedIssues, "issue's history", "issues' histories"), verb(q.ChangelogDroppedIssues, "its", "their"))
 	}
 	return d
 }
