@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/config"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
@@ -152,6 +154,16 @@ func TestReportWaitsForFirstSync(t *testing.T) {
 	if w := m.DeliveryStatus().Waiting(); len(w) != 1 || w[0].SiteID != "sim" || w[0].Reason != report.WaitNoData {
 		t.Fatalf("waiting for data: %+v", w)
 	}
+	// /metrics says so: one week waiting for missing data, none stale.
+	col := deliveryCollector{status: m.DeliveryStatus()}
+	if err := testutil.CollectAndCompare(col, strings.NewReader(`
+# HELP analyzer_report_weeks_waiting Report weeks the last delivery pass held back because a site's data was missing or stale, by reason.
+# TYPE analyzer_report_weeks_waiting gauge
+analyzer_report_weeks_waiting{reason="no_data"} 1
+analyzer_report_weeks_waiting{reason="stale"} 0
+`), "analyzer_report_weeks_waiting"); err != nil {
+		t.Error(err)
+	}
 	// `analyzer report --deliver` refuses too, saying why.
 	m.opts.deliver = true
 	err := runReport(context.Background(), m, nil)
@@ -167,6 +179,14 @@ func TestReportWaitsForFirstSync(t *testing.T) {
 	fireReport(t, m)
 	if w := m.DeliveryStatus().Waiting(); len(w) != 0 {
 		t.Fatalf("still waiting after the sync: %+v", w)
+	}
+	if err := testutil.CollectAndCompare(col, strings.NewReader(`
+# HELP analyzer_report_weeks_waiting Report weeks the last delivery pass held back because a site's data was missing or stale, by reason.
+# TYPE analyzer_report_weeks_waiting gauge
+analyzer_report_weeks_waiting{reason="no_data"} 0
+analyzer_report_weeks_waiting{reason="stale"} 0
+`), "analyzer_report_weeks_waiting"); err != nil {
+		t.Errorf("after the sync: %v", err)
 	}
 	week := report.LastCompleteWeek(time.Now(), time.UTC).String()
 	if got := slack.received(); len(got) != 1 || got[0] != week {

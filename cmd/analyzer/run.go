@@ -110,6 +110,7 @@ func runWorker(ctx context.Context, m *Main, args []string) error {
 	}
 	m.workerStats = w.Stats()
 	m.workerStats.Add("analyzer_reports_sent_total", 0) // shown as 0 before the first report
+	m.workerStats.Registry().MustRegister(deliveryCollector{status: m.DeliveryStatus()})
 	w.Start()
 	t := m.Config.Worker.JobTimeouts
 	m.Logger.Info("worker started", slog.String("time_zone", m.Config.Report.TimeZone),
