@@ -102,7 +102,7 @@ type DatabaseConfig struct {
 type JiraConfig struct {
 	// Concurrency is the most requests in flight per site. Default 4.
 	Concurrency int `yaml:"concurrency"`
-	// Timeouts bound every Jira request (docs/operations/jira-network.md).
+	// Timeouts bound every Jira request (docs/operations.md#jira-network-timeouts-retries-and-failures).
 	Timeouts JiraTimeouts `yaml:"timeouts"`
 	// Sites are the Jira sites; empty is valid (nothing to sync).
 	Sites []SiteConfig `yaml:"sites"`

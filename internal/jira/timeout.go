@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// Default time limits of one request (docs/operations/jira-network.md).
+// Default time limits of one request (docs/operations.md#jira-network-timeouts-retries-and-failures).
 const (
 	DefaultDialTimeout           = 10 * time.Second
 	DefaultTLSHandshakeTimeout   = 10 * time.Second
