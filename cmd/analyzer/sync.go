@@ -84,7 +84,7 @@ func (m *Main) syncSite(ctx context.Context, s *store.Store, site config.SiteCon
 		SiteID: site.ID, BaseURL: site.URL, Boards: site.Boards.IDs, Location: loc, Full: full,
 		StoryPointsField: site.Fields.StoryPoints, SprintField: site.Fields.Sprint,
 		EpicLinkField: site.Fields.EpicLink, EnvironmentField: site.Fields.Environment,
-		Logger: m.Logger, Progress: progress,
+		Concurrency: m.Config.Jira.Concurrency, Logger: m.Logger, Progress: progress,
 	}).Run(ctx)
 }
 

@@ -100,7 +100,8 @@ type DatabaseConfig struct {
 
 // JiraConfig lists the Jira sites to sync.
 type JiraConfig struct {
-	// Concurrency is the most requests in flight per site. Default 4.
+	// Concurrency is the most requests in flight per site, and how many of
+	// a site's boards are synced at once. Default 4.
 	Concurrency int `yaml:"concurrency"`
 	// Timeouts bound every Jira request (docs/operations.md#jira-network-timeouts-retries-and-failures).
 	Timeouts JiraTimeouts `yaml:"timeouts"`

@@ -20,6 +20,11 @@ type Store struct {
 	Now func() time.Time
 }
 
+// MaxConns is the size of the connection pool. A board's sync holds one
+// connection for its advisory lock and needs another to write, so at most
+// MaxConns/2 boards are synced at once (see sync.Config.Concurrency).
+const MaxConns = 32
+
 // Open connects to the database at dsn and checks that it answers. It does not
 // migrate: call Migrate, then CheckSchema.
 func Open(ctx context.Context, dsn string) (*Store, error) {
@@ -30,7 +35,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", RedactDSN(dsn), redactErr(dsn, err))
 	}
-	db.SetMaxOpenConns(8)
+	db.SetMaxOpenConns(MaxConns)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -59,6 +64,11 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		if ctx.Err() != nil {
+			// database/sql rolled the transaction back when ctx ended;
+			// Commit then reports only sql.ErrTxDone.
+			return fmt.Errorf("commit: %w", context.Cause(ctx))
+		}
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -19,9 +19,10 @@ import (
 // an unusable `created`: set(fields) edits it.
 type badCreated struct {
 	*jira.Client
-	set  func(fields map[string]any)
-	done atomic.Bool
-	key  atomic.Value
+	set   func(fields map[string]any)
+	done  atomic.Bool
+	key   atomic.Value
+	board atomic.Int64
 }
 
 func (c *badCreated) BoardIssuesPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, cur jira.Cursor) (*jira.SearchPage, error) {
@@ -31,6 +32,7 @@ func (c *badCreated) BoardIssuesPage(ctx context.Context, boardID int64, jql str
 		_ = json.Unmarshal(pg.Issues[0], &v)
 		c.set(v["fields"].(map[string]any))
 		c.key.Store(v["key"].(string))
+		c.board.Store(boardID)
 		pg.Issues[0], _ = json.Marshal(v)
 	}
 	return pg, err
@@ -71,7 +73,7 @@ func TestIssueWithUnusableCreatedIsSkipped(t *testing.T) {
 
 			// The data-quality section counts it: compute loads the skipped
 			// keys of the board and metrics reports them.
-			bd, err := compute.Load(context.Background(), st, "sim", 1, false)
+			bd, err := compute.Load(context.Background(), st, "sim", src.board.Load(), false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	gosync "sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,13 +69,16 @@ func TestTruncatedChangelogRefetchedNextRun(t *testing.T) {
 // unreadable in the first issue of the first page that has histories.
 type badHistoryTime struct {
 	*jira.Client
-	done atomic.Bool
+	mu   gosync.Mutex // pages of several boards arrive at once
+	done bool
 	key  atomic.Value
 }
 
 func (c *badHistoryTime) BoardIssuesPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, cur jira.Cursor) (*jira.SearchPage, error) {
 	pg, err := c.Client.BoardIssuesPage(ctx, boardID, jql, opts, cur)
-	if err != nil || c.done.Load() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil || c.done {
 		return pg, err
 	}
 	for i, raw := range pg.Issues {
@@ -88,7 +92,7 @@ func (c *badHistoryTime) BoardIssuesPage(ctx context.Context, boardID int64, jql
 		hs[0].(map[string]any)["created"] = "around noon"
 		c.key.Store(v["key"].(string))
 		pg.Issues[i], _ = json.Marshal(v)
-		c.done.Store(true)
+		c.done = true
 		break
 	}
 	return pg, nil

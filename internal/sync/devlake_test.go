@@ -3,12 +3,13 @@ package sync_test
 import (
 	"context"
 	"encoding/csv"
-	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim/devlakeconv"

@@ -3,13 +3,14 @@ package sync_test
 import (
 	"context"
 	"fmt"
-	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 
 	gojira "github.com/andygrunwald/go-jira"
 

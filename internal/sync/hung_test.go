@@ -58,6 +58,11 @@ func hungJira(tb testing.TB) (url string, accepted *atomic.Int32) {
 // runHung syncs a hung site with the real client and returns the error and
 // how long the sync took.
 func runHung(tb testing.TB, st *store.Store, url string, cfg jira.Config) (error, time.Duration) {
+	return runHungN(tb, st, url, cfg, 0)
+}
+
+// runHungN is runHung syncing concurrency boards at once (0: the default).
+func runHungN(tb testing.TB, st *store.Store, url string, cfg jira.Config, concurrency int) (error, time.Duration) {
 	tb.Helper()
 	cfg.BaseURL, cfg.SiteID, cfg.Flavor = url, "cloud", analyzer.FlavorCloud
 	cfg.Email, cfg.Token = "sim@example.com", "sim-token"
@@ -67,7 +72,7 @@ func runHung(tb testing.TB, st *store.Store, url string, cfg jira.Config) (error
 		tb.Fatal(err)
 	}
 	start := time.Now()
-	_, err = sync.New(st, c, sync.Config{SiteID: "cloud", BaseURL: url}).Run(context.Background())
+	_, err = sync.New(st, c, sync.Config{SiteID: "cloud", BaseURL: url, Concurrency: concurrency}).Run(context.Background())
 	return err, time.Since(start)
 }
 
@@ -127,11 +132,12 @@ func BenchmarkSyncHungJiraDefaults(b *testing.B) {
 }
 
 // A site that stops answering in the middle of a sync (here: every board
-// configuration request hangs) ends the sync at the first board's timeout;
-// the other boards are not tried, each of which would wait as long.
+// configuration request hangs) ends the sync at the first boards' timeout;
+// the boards not yet started are not tried, each of which would wait as
+// long.
 func TestSyncStopsWhenSiteHangsMidway(t *testing.T) {
 	st := storetest.MustOpen(t)
-	sim, err := jirasim.New(jirasim.Config{Issues: 90, Teams: 3})
+	sim, err := jirasim.New(jirasim.Config{Issues: 180, Teams: 6})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +153,8 @@ func TestSyncStopsWhenSiteHangsMidway(t *testing.T) {
 	defer srv.Close()
 	done := make(chan error, 1)
 	go func() {
-		err, _ := runHung(t, st, srv.URL, jira.Config{ResponseHeaderTimeout: 150 * time.Millisecond, TimeoutRetries: 1,
-			BackoffBase: time.Millisecond, BackoffMax: time.Millisecond})
+		err, _ := runHungN(t, st, srv.URL, jira.Config{ResponseHeaderTimeout: 150 * time.Millisecond, TimeoutRetries: 1,
+			BackoffBase: time.Millisecond, BackoffMax: time.Millisecond}, 2)
 		done <- err
 	}()
 	select {
@@ -160,9 +166,9 @@ func TestSyncStopsWhenSiteHangsMidway(t *testing.T) {
 		t.Fatalf("err = %v, want one timeout line", err)
 	}
 	t.Log(err)
-	// 3 boards, but only the first one's configuration is asked for: one
-	// request and TimeoutRetries 1 retry.
-	if n := configRequests.Load(); n != 2 {
-		t.Errorf("%d configuration requests, want 2 (first board only)", n)
+	// 6 boards, 2 at a time: only the first two boards' configurations are
+	// asked for, each with one request and TimeoutRetries 1 retry: 4.
+	if n := configRequests.Load(); n != 4 {
+		t.Errorf("%d configuration requests, want 4 (the first two boards only)", n)
 	}
 }

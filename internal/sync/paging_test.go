@@ -81,7 +81,9 @@ func TestTokenExpiredMidBoard(t *testing.T) {
 	simCfg := jirasim.Config{Issues: 600, Teams: 3, Seed: 21}
 	clock := newSimClock(&simCfg)
 	site := newSim(t, simCfg)
-	cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 40}
+	// One board at a time: the clock jump must land inside one board's
+	// listing (concurrency is tested elsewhere).
+	cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 40, Concurrency: 1}
 
 	clean := storetest.MustOpen(t)
 	if _, err := sync.New(clean, site.client(t, ""), cfg).Run(context.Background()); err != nil {

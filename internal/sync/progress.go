@@ -43,7 +43,18 @@ func (p *Progress) Start(label string, total int) {
 	p.lastReport = p.started
 }
 
-// SetTotal updates the estimated total (Jira reports it with the first page).
+// AddTotal adds n to the estimated total (Data Center reports a board's
+// total with its first page; Cloud's token-paged lists report none).
+func (p *Progress) AddTotal(n int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.total += n
+	p.mu.Unlock()
+}
+
+// SetTotal updates the estimated total.
 func (p *Progress) SetTotal(total int) {
 	if p == nil {
 		return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/backlog-health/analyzer/internal/store/storetest"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/backlog-health/analyzer/internal/store/storetest"
 
 	"github.com/backlog-health/analyzer/internal/jira"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
@@ -91,13 +92,64 @@ func TestKillAndResume(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			seed := uint64(time.Now().UnixNano())
 			// 900 issues over 3 boards, less 2 epics each (not on scrum boards):
-			// 298 per board, in pages of 50: 6 pages a board, 18 in all. The kill
-			// lands after page k is fetched and before it is written, so pages
-			// 1..k-1 are committed: k ≥ 2 leaves a checkpoint to resume from.
-			killAt := int32(2 + rand.New(rand.NewPCG(seed, 1)).IntN(16))
+			// 298 per board, in pages of 50: 6 pages a board, 18 in all, the 3
+			// boards at once. A board asks for page n+2 only after page n is
+			// stored (page n+1 is in flight meanwhile), so by the 7th page
+			// served some board has stored a page; by the 17th not all 18 are.
+			killAt := int32(7 + rand.New(rand.NewPCG(seed, 1)).IntN(11))
 			t.Logf("killing the sync after issue page %d (seed %d)", killAt, seed)
-			killAndResume(t, jirasim.Config{Mode: tc.mode, CloudAgilePaging: tc.paging, Issues: 900, Teams: 3, Seed: 11}, killAt, 0)
+			killAndResume(t, jirasim.Config{Mode: tc.mode, CloudAgilePaging: tc.paging, Issues: 900, Teams: 3, Seed: 11}, killAt, 0, 0)
 		})
+	}
+}
+
+// Eight boards at once, eight requests in flight, and every third request
+// answered 503: a run killed at a random page and resumed still ends in the
+// clean run's tables.
+func TestKillAndResumeConcurrent503(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	simCfg := jirasim.Config{Issues: 2400, Teams: 8, Seed: 12, Faults: jirasim.Faults{Fail503Every: 3}}
+	site := newSim(t, simCfg)
+	client := func() *jira.Client { return site.clientWith(t, func(c *jira.Config) { c.MaxConcurrency = 8 }) }
+	cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 50, Concurrency: 8}
+	truth, err := site.sim.Truth()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := storetest.MustOpen(t)
+	if _, err := sync.New(clean, client(), cfg).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := checksum(t, clean)
+	// 2400 issues over 8 boards, less 2 epics each: 298 a board, 6 pages of
+	// 50, 48 pages in all. With 8 boards at once, 8 first pages and 8 second
+	// ones may be served before any page is stored: from the 17th page on
+	// some board has stored one; by the 47th not all are.
+	killAt := int32(17 + rand.New(rand.NewPCG(seed, 2)).IntN(31))
+	t.Logf("killing the sync after issue page %d (seed %d)", killAt, seed)
+	st := storetest.MustOpen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	src := &cancelAfter{Client: client(), pages: killAt, cancel: cancel}
+	if _, err := sync.New(st, src, cfg).Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed run: err = %v, want context.Canceled", err)
+	}
+	stored := count(t, st, `SELECT count(*) FROM issues`)
+	if stored == 0 || stored >= truth.BoardIssues {
+		t.Fatalf("after the kill: %d issues stored, want some, not all %d", stored, truth.BoardIssues)
+	}
+	res, err := sync.New(st, client(), cfg).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := checksum(t, st)
+	for table := range want {
+		if got[table] != want[table] {
+			t.Errorf("%s: resumed %s, clean %s", table, got[table], want[table])
+		}
+	}
+	if res.Issues+stored != truth.BoardIssues || res.Retries == 0 {
+		t.Errorf("resumed run: %d issues after %d stored (want the other %d), %d retries (want the 503s retried)",
+			res.Issues, stored, truth.BoardIssues-stored, res.Retries)
 	}
 }
 
@@ -105,10 +157,11 @@ func TestKillAndResume(t *testing.T) {
 // board's listing from the last stored issue's creation time and still ends
 // in the clean run's state.
 func TestResumeAfterTokenExpired(t *testing.T) {
-	// Page 4 is board 1's 4th page: pages 1-3 (150 issues) are stored and the
-	// checkpoint holds page 4's token, which is 20 minutes old (TTL 15m) when
-	// the run resumes.
-	refused := killAndResume(t, jirasim.Config{Issues: 900, Teams: 3, Seed: 11}, 4, 20*time.Minute)
+	// One board at a time. Page 4 is board 1's 4th page: it is fetched while
+	// page 3 is stored, so pages 1-2 or 1-3 are stored when the run is killed,
+	// and the checkpoint holds the next page's token, which is 20 minutes old
+	// (TTL 15m) when the run resumes.
+	refused := killAndResume(t, jirasim.Config{Issues: 900, Teams: 3, Seed: 11}, 4, 20*time.Minute, 1)
 	if refused != 1 {
 		t.Fatalf("the resumed run was refused %d page tokens, want exactly 1 (the expired one)", refused)
 	}
@@ -140,11 +193,11 @@ func (c *countRefused) BoardIssuesPage(ctx context.Context, boardID int64, jql s
 // a sync killed after killAt issue pages, moves the simulator's clock by
 // age, and resumes. Both databases must then hold the same tables. It
 // returns how many page tokens the resumed run had refused.
-func killAndResume(t *testing.T, simCfg jirasim.Config, killAt int32, age time.Duration) int32 {
+func killAndResume(t *testing.T, simCfg jirasim.Config, killAt int32, age time.Duration, concurrency int) int32 {
 	t.Helper()
 	clock := newSimClock(&simCfg)
 	site := newSim(t, simCfg)
-	cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 50}
+	cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 50, Concurrency: concurrency}
 	truth, err := site.sim.Truth()
 	if err != nil {
 		t.Fatal(err)
@@ -161,14 +214,14 @@ func killAndResume(t *testing.T, simCfg jirasim.Config, killAt int32, age time.D
 	if _, err := sync.New(st, src, cfg).Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("killed run: err = %v, want context.Canceled", err)
 	}
-	// Pages 1..k-1 are stored: boards finished before the kill have a
-	// watermark, the board being synced has a checkpoint (none when the kill
-	// fell on its first page).
+	// Some pages are stored: boards finished before the kill have a
+	// watermark, the boards being synced (at most Concurrency, 4 by default)
+	// a checkpoint (none when the kill fell on their first page).
 	var withCheckpoint, stored int
 	_ = st.DB().GetContext(context.Background(), &withCheckpoint, `SELECT count(*) FROM sync_state WHERE checkpoint IS NOT NULL`)
 	_ = st.DB().GetContext(context.Background(), &stored, `SELECT count(*) FROM issues`)
-	if withCheckpoint > 1 || stored == 0 || stored >= truth.BoardIssues {
-		t.Fatalf("after the kill: %d boards hold a checkpoint (want at most 1), %d issues stored (want some, not all %d)", withCheckpoint, stored, truth.BoardIssues)
+	if withCheckpoint > 4 || stored == 0 || stored >= truth.BoardIssues {
+		t.Fatalf("after the kill: %d boards hold a checkpoint (want at most 4), %d issues stored (want some, not all %d)", withCheckpoint, stored, truth.BoardIssues)
 	}
 	clock.advance(age)
 	resumed := &countRefused{Client: site.client(t, "")}
@@ -408,8 +461,10 @@ func TestBoardLockLostStopsTheBoard(t *testing.T) {
 	site := newSim(t, jirasim.Config{Issues: 300, Teams: 1, Seed: 6})
 	st := storetest.MustOpen(t)
 	// 300 issues less 2 epics: 298 in pages of 50. The lock's session ends
-	// while page 2 is fetched: page 1 (50 issues) is stored, no more.
-	src := &killLockAfter{Client: site.client(t, ""), st: st, pages: 2}
+	// when page 3 has been fetched; page 3 is only asked for once page 1 is
+	// stored, and page 2 is stored at the same time (the next page is always
+	// in flight): 50 or 100 issues are stored, never the board's 298.
+	src := &killLockAfter{Client: site.client(t, ""), st: st, pages: 3}
 	_, err := sync.New(st, src, sync.Config{SiteID: "sim", BaseURL: site.srv.URL, PageSize: 50}).Run(context.Background())
 	if src.killed.Load() != 1 {
 		t.Fatalf("%d lock sessions ended, want 1", src.killed.Load())
@@ -417,8 +472,8 @@ func TestBoardLockLostStopsTheBoard(t *testing.T) {
 	if !errors.Is(err, store.ErrLockLost) || !strings.Contains(err.Error(), "board 1") {
 		t.Fatalf("err = %v, want ErrLockLost naming board 1", err)
 	}
-	if n := count(t, st, `SELECT count(*) FROM issues`); n != 50 {
-		t.Errorf("%d issues stored, want the 50 of page 1", n)
+	if n := count(t, st, `SELECT count(*) FROM issues`); n != 50 && n != 100 {
+		t.Errorf("%d issues stored, want the 50 of page 1 or the 100 of pages 1 and 2", n)
 	}
 	if n := count(t, st, `SELECT count(*) FROM sync_state WHERE watermark IS NOT NULL`); n != 0 {
 		t.Errorf("the board was marked synced after losing its lock")

@@ -3,13 +3,12 @@ package sync
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
+	gosync "sync"
 	"time"
 
 	analyzer "github.com/backlog-health/analyzer"
@@ -46,6 +45,10 @@ type Config struct {
 	Overlap time.Duration
 	// PageSize is the issues asked per page. Default 100 (Jira may return fewer).
 	PageSize int
+	// Concurrency is how many boards are synced at once (each keeps its
+	// next page in flight while it stores the current one). Default 4;
+	// the Jira client's own limit bounds the requests in flight.
+	Concurrency int
 	// Full forces a full run (and removal detection) even when a watermark exists.
 	Full bool
 	// Field overrides (empty: discovered).
@@ -84,6 +87,7 @@ func New(st *store.Store, src Source, cfg Config) *Syncer {
 	cfg.Location = cmp.Or(cfg.Location, time.UTC)
 	cfg.Overlap = cmp.Or(cfg.Overlap, 10*time.Minute)
 	cfg.PageSize = cmp.Or(cfg.PageSize, 100)
+	cfg.Concurrency = cmp.Or(cfg.Concurrency, 4)
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -164,27 +168,95 @@ func (s *Syncer) Run(ctx context.Context) (res Result, err error) {
 	} else if len(boards) == 0 {
 		s.log.Warn("nothing to sync: the account sees no boards on this site")
 	}
-	var firstErr error
+	var selected []analyzer.Board
 	for _, b := range boards {
-		if len(s.cfg.Boards) > 0 && !slices.Contains(s.cfg.Boards, b.ID) {
-			continue
-		}
-		b.SiteID = s.cfg.SiteID
-		if err := s.syncBoard(ctx, b, meta, &res); err != nil {
-			if ctx.Err() != nil || errors.Is(err, jira.ErrTimeout) {
-				return res, err // cancelled, or the site stopped answering: the other boards would wait as long
-			}
-			s.log.Error("board sync failed", slog.Int64("board_id", b.ID), slog.Any("error", err))
-			firstErr = cmp.Or(firstErr, err)
+		if len(s.cfg.Boards) == 0 || slices.Contains(s.cfg.Boards, b.ID) {
+			b.SiteID = s.cfg.SiteID
+			selected = append(selected, b)
 		}
 	}
-	if firstErr != nil {
-		return res, firstErr
+	s.cfg.Progress.Start(fmt.Sprintf("%s: %d board(s)", s.cfg.SiteID, len(selected)), 0)
+	defer s.cfg.Progress.Finish()
+	if err := s.syncBoards(ctx, selected, meta, &res); err != nil {
+		return res, err
 	}
 	if len(res.Skipped) > 0 {
 		return res, fmt.Errorf("%w: %d (%v)", ErrSkippedIssues, len(res.Skipped), res.Skipped)
 	}
 	return res, nil
+}
+
+// syncBoards syncs boards, Concurrency at a time. A board that fails is
+// logged and the others go on; the first error is returned after all ran.
+// Cancellation, or a site that stopped answering (a timeout), stops every
+// board: the others would wait as long.
+func (s *Syncer) syncBoards(ctx context.Context, boards []analyzer.Board, meta siteMeta, res *Result) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu       gosync.Mutex
+		firstErr error
+		stopErr  error
+		wg       gosync.WaitGroup
+	)
+	next := make(chan analyzer.Board)
+	// Each board holds a lock connection and writes on another: stay within
+	// the pool, or every board would wait for a connection forever.
+	workers := min(s.cfg.Concurrency, store.MaxConns/2, max(len(boards), 1))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				var br Result
+				err := s.syncBoard(ctx, b, meta, &br)
+				if err != nil && ctx.Err() != nil && !errors.Is(err, context.Cause(ctx)) {
+					// Cut short by the run's end: a statement interrupted
+					// mid-flight reports only a broken connection.
+					err = fmt.Errorf("sync: board %d interrupted: %w (%w)", b.ID, context.Cause(ctx), err)
+				}
+				mu.Lock()
+				res.add(br)
+				switch {
+				case err == nil:
+				case ctx.Err() != nil || errors.Is(err, jira.ErrTimeout):
+					stopErr = cmp.Or(stopErr, err)
+					cancel(err)
+				default:
+					s.log.Error("board sync failed", slog.Int64("board_id", b.ID), slog.Any("error", err))
+					firstErr = cmp.Or(firstErr, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, b := range boards {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	if stopErr != nil {
+		return stopErr // the first: what stopped the others
+	}
+	return firstErr
+}
+
+// add sums another board's counts into r.
+func (r *Result) add(o Result) {
+	r.Boards += o.Boards
+	r.BoardsLocked += o.BoardsLocked
+	r.Sprints += o.Sprints
+	r.Issues += o.Issues
+	r.ChangeItems += o.ChangeItems
+	r.SprintEvents += o.SprintEvents
+	r.ChangelogsRefetched += o.ChangelogsRefetched
+	r.ChangelogsIncomplete += o.ChangelogsIncomplete
+	r.IssuesRemoved += o.IssuesRemoved
+	r.ChangelogEntriesDropped += o.ChangelogEntriesDropped
+	r.Skipped = append(r.Skipped, o.Skipped...)
 }
 
 // siteMeta discovers the site's custom fields; configured overrides win.
@@ -196,113 +268,6 @@ func (s *Syncer) siteMeta(fields []jira.Field) siteMeta {
 	s.log.Info("fields discovered", slog.String("sprint_field", k.Sprint), slog.String("epic_link_field", k.EpicLink),
 		slog.String("environment_field", k.Environment), slog.String("story_points_field", k.StoryPoints))
 	return siteMeta{fields: fields, known: k, sprintFields: k.SprintFieldMatchers()}
-}
-
-func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta, res *Result) error {
-	log := s.log.With(slog.Int64("board_id", b.ID))
-	lock, ok, err := s.store.BoardLockTry(ctx, s.cfg.SiteID, b.ID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		log.Warn("board skipped: another worker is syncing it")
-		res.BoardsLocked++
-		return nil
-	}
-	defer lock.Release()
-
-	bc, err := s.src.BoardConfiguration(ctx, b.ID)
-	if err != nil {
-		return fmt.Errorf("sync: board %d: %w", b.ID, err)
-	}
-	bc.Apply(&b, meta.fields, s.cfg.StoryPointsField)
-	if err := s.store.BoardUpsert(ctx, b); err != nil {
-		return err
-	}
-	log.Info("board configuration", slog.String("estimation_field", b.EstimationField),
-		slog.String("estimation_source", b.EstimationSource), slog.Any("done_status_ids", b.DoneStatusIDs()))
-	res.Boards++
-
-	if b.Type == "scrum" {
-		sprints, err := s.src.Sprints(ctx, b.ID)
-		if err != nil {
-			return fmt.Errorf("sync: board %d: %w", b.ID, err)
-		}
-		for i := range sprints {
-			sprints[i].SiteID = s.cfg.SiteID
-		}
-		if err := s.store.SprintUpsertMany(ctx, sprints); err != nil {
-			return err
-		}
-		res.Sprints += len(sprints)
-	}
-
-	state, err := s.store.SyncStateGet(ctx, s.cfg.SiteID, b.ID)
-	if err != nil {
-		return err
-	}
-	cp, err := s.plan(ctx, state)
-	if err != nil {
-		return err
-	}
-	opts := meta.known.ParseOptions(s.cfg.SiteID, b.EstimationField)
-	opts.Location = s.cfg.Location
-	log.Info("board sync", slog.Bool("full", cp.Full), slog.Time("since", cp.Since),
-		slog.Int("resume_start_at", cp.StartAt), slog.Bool("resume_token", cp.Token != ""), slog.Int("resume_done", cp.Done))
-
-	s.cfg.Progress.Start(b.Name, 0)
-	defer s.cfg.Progress.Finish()
-	l := listing{guard: &jira.PageGuard{}, lock: lock}
-	for {
-		done, err := s.page(ctx, b, &cp, &l, opts, meta, state, res)
-		if err != nil {
-			_ = s.store.SyncStateSetError(context.WithoutCancel(ctx), s.cfg.SiteID, b.ID, err.Error())
-			return err
-		}
-		if done {
-			break
-		}
-	}
-	if err := s.refetchTruncated(ctx, b, lock, cp.StartedAt, opts, meta, res); err != nil {
-		return err
-	}
-	if cp.Full {
-		n, err := s.store.BoardIssueMarkUnseen(ctx, s.cfg.SiteID, b.ID, cp.StartedAt)
-		if err != nil {
-			return err
-		}
-		res.IssuesRemoved += n
-		if n > 0 {
-			log.Info("issues no longer on the board marked removed", slog.Int("issues_removed", n))
-		}
-	}
-	if err := lock.Check(ctx); err != nil {
-		return fmt.Errorf("sync: board %d: %w", b.ID, err)
-	}
-	wm := cp.StartedAt
-	now := time.Now().UTC()
-	state.Watermark, state.Checkpoint, state.LastFinishedAt, state.LastError = &wm, nil, &now, ""
-	return s.store.SyncStatePut(ctx, state)
-}
-
-// plan resumes a stored checkpoint or starts a new full or incremental run.
-func (s *Syncer) plan(ctx context.Context, state store.SyncState) (checkpoint, error) {
-	if len(state.Checkpoint) > 0 {
-		var cp checkpoint
-		if err := json.Unmarshal(state.Checkpoint, &cp); err == nil && !cp.StartedAt.IsZero() {
-			s.log.Info("resuming interrupted sync", slog.Int64("board_id", state.BoardID), slog.Int("start_at", cp.StartAt))
-			return cp, nil
-		}
-	}
-	now, err := s.store.DBNow(ctx)
-	if err != nil {
-		return checkpoint{}, err
-	}
-	cp := checkpoint{StartedAt: now, Full: s.cfg.Full || state.Watermark == nil}
-	if !cp.Full {
-		cp.Since = state.Watermark.Add(-s.cfg.Overlap)
-	}
-	return cp, nil
 }
 
 // jql builds the board-issue query of a run. Issues are ordered by creation
@@ -350,202 +315,4 @@ func AccountLocation(me *jira.User, fallback *time.Location, log *slog.Logger) *
 			slog.String("configured_time_zone", fallback.String()))
 	}
 	return loc
-}
-
-// listing is the in-memory state of one board's page walk in this process.
-type listing struct {
-	lock     *store.BoardLock // checked before every write
-	guard    *jira.PageGuard
-	restarts int       // token refusals in a row without progress
-	fromAt   time.Time // cp.LastCreated at the last restart
-}
-
-// maxTokenRestarts bounds restarts after refused page tokens that made no
-// progress in between (the last stored issue's creation time did not move):
-// a server that refuses every token is an error, not a loop. A listing that
-// moves forward between refusals (tokens that expire quickly) goes on.
-const maxTokenRestarts = 3
-
-// restartAfterRefusedToken reports whether err is Jira refusing the page
-// token just sent (400: expired or unknown) and, if so, moves cp to a new
-// listing from the last stored issue's creation time.
-func (s *Syncer) restartAfterRefusedToken(b analyzer.Board, cp *checkpoint, l *listing, err error) bool {
-	var ae *jira.APIError
-	if cp.Token == "" || !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest {
-		return false
-	}
-	if l.restarts > 0 && cp.LastCreated.Equal(l.fromAt) {
-		l.restarts++
-	} else {
-		l.restarts = 1
-	}
-	if l.restarts > maxTokenRestarts {
-		return false
-	}
-	cp.Token, cp.StartAt, cp.After = "", 0, cp.LastCreated
-	*l = listing{lock: l.lock, guard: &jira.PageGuard{}, restarts: l.restarts, fromAt: cp.LastCreated}
-	s.log.Warn("jira refused the page token (expired?); restarting the board's listing from the last stored issue",
-		slog.Int64("board_id", b.ID), slog.Time("created_from", cp.After), slog.Int("issues_done", cp.Done), slog.Any("error", err))
-	return true
-}
-
-// page fetches, parses and stores one page; it reports whether it was the last.
-func (s *Syncer) page(ctx context.Context, b analyzer.Board, cp *checkpoint, l *listing, opts jira.ParseOptions, meta siteMeta, state store.SyncState, res *Result) (bool, error) {
-	cur := cp.cursor()
-	pg, err := s.src.BoardIssuesPage(ctx, b.ID, s.jql(*cp), jira.SearchOptions{
-		Fields: opts.Fields(), Expand: []string{"changelog"}, PageSize: s.cfg.PageSize,
-	}, cur)
-	if err != nil {
-		if s.restartAfterRefusedToken(b, cp, l, err) {
-			return false, nil
-		}
-		return false, fmt.Errorf("sync: board %d page after %d issues: %w", b.ID, cp.Done, err)
-	}
-	if err := l.guard.Check(cur, pg); err != nil {
-		return false, fmt.Errorf("sync: board %d page after %d issues: %w", b.ID, cp.Done, err)
-	}
-	s.cfg.Progress.SetTotal(pg.Total)
-	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
-	for _, raw := range pg.Issues {
-		issue, items, warnings, err := jira.ParseIssue(raw, opts)
-		if err != nil {
-			key := peekKey(raw)
-			s.log.Warn("malformed issue skipped", slog.Int64("board_id", b.ID), slog.String("issue_key", key), slog.Any("error", err))
-			res.Skipped = append(res.Skipped, key)
-			batch.Skipped = append(batch.Skipped, store.SkippedIssue{Key: key, Reason: err.Error()})
-			continue
-		}
-		for _, w := range warnings {
-			s.log.Debug("issue field unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
-		}
-		issue.ChangelogDropped = s.countDropped(issue.Key, warnings, res)
-		if !issue.ChangelogComplete {
-			full, warns, err := s.fullChangelog(ctx, issue, opts)
-			if err != nil {
-				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", err))
-				res.ChangelogsIncomplete++
-			} else {
-				items, issue.ChangelogComplete = full, true
-				res.ChangelogEntriesDropped -= issue.ChangelogDropped
-				issue.ChangelogDropped = s.countDropped(issue.Key, warns, res)
-				res.ChangelogsRefetched++
-			}
-		}
-		batch.Issues = append(batch.Issues, issue)
-		batch.Changes = append(batch.Changes, items...)
-		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
-	}
-	next, more := pg.Next()
-	ncp := *cp
-	ncp.Token, ncp.StartAt = next.Token, next.StartAt
-	if !pg.TokenPaged() && next.StartAt == 0 {
-		ncp.StartAt = cp.StartAt + len(pg.Issues)
-	}
-	ncp.Done += len(pg.Issues)
-	if n := len(batch.Issues); n > 0 {
-		ncp.LastCreated = batch.Issues[n-1].Created
-	}
-	cpJSON, _ := json.Marshal(ncp)
-	st := state
-	st.Checkpoint = cpJSON
-	startedAt := cp.StartedAt
-	st.LastStartedAt = &startedAt
-	batch.State = &st
-	if err := l.lock.Check(ctx); err != nil {
-		return false, fmt.Errorf("sync: board %d: %w", b.ID, err)
-	}
-	if err := s.store.IssueUpsertMany(ctx, batch); err != nil {
-		return false, err
-	}
-	*cp = ncp
-	res.Issues += len(batch.Issues)
-	res.ChangeItems += len(batch.Changes)
-	res.SprintEvents += len(batch.SprintEvents)
-	s.cfg.Progress.Add(len(pg.Issues))
-	return !more, nil
-}
-
-// refetchBatch bounds how many stored truncated changelogs one board's run
-// fetches again.
-const refetchBatch = 200
-
-// refetchTruncated is the to-refetch list: issues stored with a truncated
-// changelog by an earlier run (their full fetch failed) get it fetched again
-// on every run until it succeeds, whether or not they changed in Jira since.
-// Those that failed in this very run wait for the next one.
-func (s *Syncer) refetchTruncated(ctx context.Context, b analyzer.Board, lock *store.BoardLock, runStarted time.Time, opts jira.ParseOptions, meta siteMeta, res *Result) error {
-	issues, err := s.store.IssueListIncompleteChangelog(ctx, s.cfg.SiteID, b.ID, runStarted, refetchBatch)
-	if err != nil || len(issues) == 0 {
-		return err
-	}
-	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
-	for _, issue := range issues {
-		items, warns, err := s.fullChangelog(ctx, issue, opts)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			s.log.Warn("full changelog still unavailable", slog.String("issue_key", issue.Key), slog.Any("error", err))
-			res.ChangelogsIncomplete++
-			continue
-		}
-		issue.ChangelogComplete = true
-		issue.ChangelogDropped = s.countDropped(issue.Key, warns, res)
-		batch.Issues = append(batch.Issues, issue)
-		batch.Changes = append(batch.Changes, items...)
-		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
-		res.ChangelogsRefetched++
-	}
-	if len(batch.Issues) == 0 {
-		return nil
-	}
-	s.log.Info("truncated changelogs fetched again", slog.Int64("board_id", b.ID), slog.Int("issues", len(batch.Issues)))
-	if err := lock.Check(ctx); err != nil {
-		return fmt.Errorf("sync: board %d: %w", b.ID, err)
-	}
-	return s.store.IssueUpsertMany(ctx, batch)
-}
-
-// peekKey reads an issue's key (or id) from JSON that ParseIssue rejected,
-// for the log line; "?" when even that is unreadable.
-func peekKey(raw json.RawMessage) string {
-	var v struct {
-		Key string          `json:"key"`
-		ID  json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(raw, &v) != nil {
-		return "?"
-	}
-	if v.Key != "" {
-		return v.Key
-	}
-	if len(v.ID) > 0 {
-		return "id " + string(v.ID)
-	}
-	return "?"
-}
-
-func (s *Syncer) fullChangelog(ctx context.Context, issue analyzer.Issue, opts jira.ParseOptions) ([]analyzer.ChangeItem, []error, error) {
-	hs, err := s.src.IssueChangelog(ctx, issue.Key)
-	if err != nil {
-		return nil, nil, err
-	}
-	items, warns := jira.ConvertHistories(s.cfg.SiteID, issue.ID, issue.Key, hs, opts.Location)
-	for _, w := range warns {
-		s.log.Debug("changelog item unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
-	}
-	return items, warns, nil
-}
-
-// countDropped counts the changelog entries ParseIssue or ConvertHistories
-// left out (unreadable id or timestamp): the history, and so the issue's
-// cycle time, may be wrong, so it is logged and kept for the data-quality
-// section rather than passed over.
-func (s *Syncer) countDropped(key string, warns []error, res *Result) int {
-	n := jira.DroppedHistories(warns)
-	if n > 0 {
-		s.log.Warn("changelog entries with unreadable timestamps left out", slog.String("issue_key", key), slog.Int("entries", n))
-		res.ChangelogEntriesDropped += n
-	}
-	return n
 }

@@ -42,6 +42,17 @@ func newSim(t *testing.T, cfg jirasim.Config) *simSite {
 // honoured in proportion: see sleep).
 func (s *simSite) client(t *testing.T, token string) *jira.Client {
 	t.Helper()
+	return s.clientWith(t, func(c *jira.Config) {
+		if token != "" {
+			c.Token, c.PAT = token, token
+		}
+	})
+}
+
+// clientWith is client with mut applied to the client's configuration.
+func (s *simSite) clientWith(t *testing.T, mut func(*jira.Config)) *jira.Client {
+	t.Helper()
+	token := ""
 	cfg := jira.Config{BaseURL: s.srv.URL, SiteID: "sim", MaxRetries: 8, Logger: slog.New(slog.DiscardHandler),
 		BackoffBase: time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		Sleep: func(ctx context.Context, d time.Duration) error {
@@ -64,6 +75,7 @@ func (s *simSite) client(t *testing.T, token string) *jira.Client {
 			cfg.Token = "sim-token"
 		}
 	}
+	mut(&cfg)
 	c, err := jira.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
