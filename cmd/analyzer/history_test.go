@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -53,7 +54,9 @@ func historyFixture(t *testing.T, s *store.Store, november bool) {
 			t.Fatal(err)
 		}
 	}
-	d := func(month time.Month, day, hour, min int) time.Time { return time.Date(2026, month, day, hour, min, 0, 0, time.UTC) }
+	d := func(month time.Month, day, hour, min int) time.Time {
+		return time.Date(2026, month, day, hour, min, 0, 0, time.UTC)
+	}
 	pts := func(f float64) *float64 { return &f }
 	must(s.SiteUpsert(ctx, store.Site{ID: "acme", BaseURL: "https://acme.example", Flavor: analyzer.FlavorCloud}))
 	must(s.StatusUpsertMany(ctx, "acme", []analyzer.Status{
@@ -228,4 +231,80 @@ func TestReportForPastWeekShowsThatWeek(t *testing.T) {
 func jsonNum(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// metrics.history_weeks and metrics.scatter_weeks reach compute. On the
+// November fixture computed Monday 2026-11-02 12:00 (W45):
+//
+//   - history_weeks 4: weekly KPIs from W41 (4 weeks before W45) to W45 = 5
+//     rows, snapshots of the completed weeks W41–W44 = 4 rows, and no
+//     snapshot for W14 any more (its report has no team);
+//   - scatter_weeks: the latest snapshot keeps the issues done in the last N
+//     weeks. With the default 26 (since Mon May 4 12:00) that is H-3 (done
+//     Jun 1); H-1 (May 4 10:00) is two hours too old. With 18 (since Jun 29
+//     12:00) none.
+func TestHistoryRetentionSettings(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		env          map[string]string
+		weeks, snaps int
+		scatter      []string
+		w14          bool
+	}{
+		{map[string]string{}, 0, 0, []string{"H-3"}, true},
+		{map[string]string{"ANALYZER_METRICS_HISTORY_WEEKS": "4", "ANALYZER_METRICS_SCATTER_WEEKS": "18"}, 5, 4, nil, false},
+	} {
+		env := map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "ANALYZER_REPORT_TIME_ZONE": "UTC"}
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		m, _, _, err := newTestMain(t, env, "compute")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Store(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		historyFixture(t, s, true)
+		cc := computeConfig(m)
+		cc.Now = func() time.Time { return now }
+		if _, err := compute.RunOnce(ctx, s, cc); err != nil {
+			t.Fatal(err)
+		}
+		var weeks, snaps int
+		if err := s.DB().GetContext(ctx, &weeks, `SELECT count(*) FROM kpi_week`); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB().GetContext(ctx, &snaps, `SELECT count(*) FROM kpi_board_week`); err != nil {
+			t.Fatal(err)
+		}
+		if tc.weeks == 0 {
+			// Default 156 weeks reach back past the first issue (W10): W10–W45
+			// weekly rows (36) and W10–W44 snapshots (35).
+			tc.weeks, tc.snaps = 36, 35
+		}
+		if weeks != tc.weeks || snaps != tc.snaps {
+			t.Errorf("%v: %d weekly rows and %d week snapshots, want %d and %d", tc.env, weeks, snaps, tc.weeks, tc.snaps)
+		}
+		b, err := compute.ReadBoard(ctx, s, "acme", 9, now, now.AddDate(0, 0, 7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, c := range b.Snapshot.Cycles {
+			keys = append(keys, c.Key)
+		}
+		if !slices.Equal(keys, tc.scatter) {
+			t.Errorf("%v: latest scatter %v, want %v", tc.env, keys, tc.scatter)
+		}
+		r, err := m.buildReport(ctx, s, report.ISOWeek{Year: 2026, Week: 14}, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(r.Teams) == 1; got != tc.w14 {
+			t.Errorf("%v: W14 report has %d teams, want the team: %v", tc.env, len(r.Teams), tc.w14)
+		}
+	}
 }

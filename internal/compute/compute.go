@@ -113,7 +113,7 @@ type Result struct {
 	// HistorySnapshots counts the per-week board snapshots (kpi_board_week)
 	// written: the completed weeks that had none, or an outdated one.
 	HistorySnapshots int
-	Duration                                       time.Duration
+	Duration         time.Duration
 	// Load, Compute and Write add up each board's time per phase (boards
 	// run in parallel, so their sum can exceed Duration).
 	Load, Compute, Write time.Duration
