@@ -333,6 +333,6 @@ func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt me
 		log.Warn("no estimation field", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID))
 	}
 	log.Info("board computed", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID),
-		slog.Int("issues", len(data.Issues)), slog.Int("sprint_snapshots", len(sprints)), slog.Int("week_snapshots", len(weeks)))
+		slog.Int("issues", len(data.Issues)), slog.Int("sprint_snapshots", len(sprints)), slog.Int("week_snapshots", len(weeks)), slog.Int("history_snapshots", n))
 	return len(data.Issues), nil
 }
