@@ -45,7 +45,8 @@ func metricsOptions(cfg config.Config, site *config.SiteConfig) metrics.Options 
 }
 
 func computeConfig(m *Main) compute.Config {
-	cc := compute.Config{Options: metricsOptions(m.Config, nil), Logger: m.Logger, SiteOptions: map[string]metrics.Options{}}
+	cc := compute.Config{Options: metricsOptions(m.Config, nil), Logger: m.Logger, SiteOptions: map[string]metrics.Options{},
+		HistoryWeeks: m.Config.Metrics.HistoryWeeks, ScatterWeeks: m.Config.Metrics.ScatterWeeks}
 	for i := range m.Config.Jira.Sites {
 		site := &m.Config.Jira.Sites[i]
 		cc.SiteOptions[site.ID] = metricsOptions(m.Config, site)
@@ -59,8 +60,8 @@ func runCompute(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	res, err := compute.RunOnce(ctx, s, computeConfig(m))
-	fmt.Fprintf(m.Stdout, "computed %d board(s) over %d issue(s): %d sprint and %d week snapshot(s) in %.1fs (load %.1fs, compute %.1fs, write %.1fs)\n",
-		res.Boards, res.Issues, res.SprintSnapshots, res.WeekSnapshots, res.Duration.Seconds(), res.Load.Seconds(), res.Compute.Seconds(), res.Write.Seconds())
+	fmt.Fprintf(m.Stdout, "computed %d board(s) over %d issue(s): %d sprint and %d week snapshot(s), %d past week(s) snapshotted, in %.1fs (load %.1fs, compute %.1fs, write %.1fs)\n",
+		res.Boards, res.Issues, res.SprintSnapshots, res.WeekSnapshots, res.HistorySnapshots, res.Duration.Seconds(), res.Load.Seconds(), res.Compute.Seconds(), res.Write.Seconds())
 	for _, w := range res.Warnings {
 		fmt.Fprintln(m.Stdout, "warning:", w)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/config"
-	"github.com/backlog-health/analyzer/internal/metrics"
 	"github.com/backlog-health/analyzer/internal/report"
 	"github.com/backlog-health/analyzer/internal/store"
 	"github.com/backlog-health/analyzer/internal/worker"
@@ -89,9 +87,10 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 		if boardID != 0 && b.ID != boardID {
 			continue
 		}
-		team, dataAsOf, err := teamInput(ctx, s, b.SiteID, b.ID)
+		team, dataAsOf, err := teamInput(ctx, s, b.SiteID, b.ID, week, m.Config.Location())
 		if store.IsNotFound(err) {
-			m.Logger.Warn("board has no KPI snapshot yet; run `analyzer compute`", slog.String("site", b.SiteID), slog.Int64("board_id", b.ID))
+			m.Logger.Warn("board has no KPI snapshot for the week; run `analyzer compute`", slog.String("site", b.SiteID), slog.Int64("board_id", b.ID),
+				slog.String("week", week.String()), slog.Any("error", err))
 			asOf.add(b.SiteID, nil)
 			continue
 		}
@@ -117,45 +116,21 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 	return r, nil
 }
 
-// teamInput reads one board's snapshots, and the sync watermark its KPIs
-// were computed from (nil: no completed sync then).
-func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64) (report.TeamInput, *time.Time, error) {
-	bs, err := s.KPIBoardGet(ctx, siteID, boardID)
+// teamInput reads one board as it stood at the end of the report week
+// (compute.ReadBoard), and the sync watermark its KPIs were computed from
+// (nil: no completed sync then).
+func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64, week report.ISOWeek, loc *time.Location) (report.TeamInput, *time.Time, error) {
+	b, err := compute.ReadBoard(ctx, s, siteID, boardID, week.Start(loc), week.End(loc))
 	if err != nil {
 		return report.TeamInput{}, nil, err
 	}
-	var snap compute.BoardSnapshot
-	if err := json.Unmarshal(bs.Data, &snap); err != nil {
-		return report.TeamInput{}, nil, fmt.Errorf("report: board %d snapshot: %w", boardID, err)
-	}
-	t := report.TeamInput{
+	snap := b.Snapshot
+	return report.TeamInput{
 		SiteID: siteID, BoardID: boardID, BoardName: snap.BoardName, Unit: snap.Unit, Cycles: snap.Cycles,
 		Forecast: snap.Forecast, DataQuality: snap.DataQuality,
 		EstimationField: snap.EstimationField, EstimationSource: snap.EstimationSource,
-	}
-	sprints, err := s.KPISprintList(ctx, siteID, boardID)
-	if err != nil {
-		return t, snap.DataAsOf, err
-	}
-	for _, k := range sprints {
-		var v metrics.SprintKPI
-		if err := json.Unmarshal(k.Data, &v); err != nil {
-			return t, snap.DataAsOf, fmt.Errorf("report: sprint %d snapshot: %w", k.SprintID, err)
-		}
-		t.Sprints = append(t.Sprints, v)
-	}
-	weeks, err := s.KPIWeekList(ctx, siteID, boardID)
-	if err != nil {
-		return t, snap.DataAsOf, err
-	}
-	for _, k := range weeks {
-		var v metrics.WeekKPI
-		if err := json.Unmarshal(k.Data, &v); err != nil {
-			return t, snap.DataAsOf, fmt.Errorf("report: week %s snapshot: %w", k.WeekStart.Format("2006-01-02"), err)
-		}
-		t.Weeks = append(t.Weeks, v)
-	}
-	return t, snap.DataAsOf, nil
+		Sprints: b.Sprints, Weeks: b.Weeks,
+	}, snap.DataAsOf, nil
 }
 
 // targets returns the configured delivery targets: the directory always,

@@ -5,6 +5,7 @@
 package compute
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,6 +33,26 @@ type Config struct {
 	Workers int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// HistoryWeeks is how many weeks back from the current one the weekly
+	// KPIs are computed and the per-week snapshots kept
+	// (metrics.history_weeks). Default DefaultHistoryWeeks.
+	HistoryWeeks int
+	// ScatterWeeks is how many weeks of per-issue cycle times a board
+	// snapshot keeps (metrics.scatter_weeks). Default DefaultScatterWeeks.
+	ScatterWeeks int
+}
+
+// Retention defaults.
+const (
+	DefaultHistoryWeeks = 156
+	DefaultScatterWeeks = 26
+)
+
+// limits are a run's retention settings, defaulted.
+type limits struct{ historyWeeks, scatterWeeks int }
+
+func (c Config) limits() limits {
+	return limits{historyWeeks: cmp.Or(c.HistoryWeeks, DefaultHistoryWeeks), scatterWeeks: cmp.Or(c.ScatterWeeks, DefaultScatterWeeks)}
 }
 
 // BoardSnapshot is the per-board part of a computation that the weekly
@@ -43,16 +64,13 @@ type BoardSnapshot struct {
 	EstimationSource string               `json:"estimation_source"`
 	Summary          metrics.Summary      `json:"summary"`
 	DataQuality      metrics.DataQuality  `json:"data_quality"`
-	Cycles           []metrics.IssueCycle `json:"cycles"` // issues done in the last CycleWeeks weeks
+	Cycles           []metrics.IssueCycle `json:"cycles"` // issues done in the last Config.ScatterWeeks weeks
 	Forecast         *metrics.Forecast    `json:"forecast,omitempty"`
 	// DataAsOf is the board's sync watermark when its data was read: every
 	// change made in Jira before it is in the figures. Nil when the board had
 	// no completed sync.
 	DataAsOf *time.Time `json:"data_as_of,omitempty"`
 }
-
-// CycleWeeks is how far back BoardSnapshot.Cycles reaches.
-const CycleWeeks = 26
 
 // forecastSamples is how many recent full weeks of throughput the forecast
 // draws from; forecastHorizon is the "by <date>" question it answers.
@@ -92,7 +110,10 @@ type BoardRef struct {
 // Result counts what a run wrote.
 type Result struct {
 	Boards, SprintSnapshots, WeekSnapshots, Issues int
-	Duration                                       time.Duration
+	// HistorySnapshots counts the per-week board snapshots (kpi_board_week)
+	// written: the completed weeks that had none, or an outdated one.
+	HistorySnapshots int
+	Duration         time.Duration
 	// Load, Compute and Write add up each board's time per phase (boards
 	// run in parallel, so their sum can exceed Duration).
 	Load, Compute, Write time.Duration
@@ -227,7 +248,7 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			var one Result
-			n, err := computeBoard(ctx, st, b, opt, sites[b.SiteID], now(), log, &one)
+			n, err := computeBoard(ctx, st, b, opt, sites[b.SiteID], now(), cfg.limits(), log, &one)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -241,6 +262,7 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 			res.Issues += n
 			res.SprintSnapshots += one.SprintSnapshots
 			res.WeekSnapshots += one.WeekSnapshots
+			res.HistorySnapshots += one.HistorySnapshots
 			res.Warnings = append(res.Warnings, one.Warnings...)
 			res.Load, res.Compute, res.Write = res.Load+one.Load, res.Compute+one.Compute, res.Write+one.Write
 		}()
@@ -250,7 +272,7 @@ func RunOnce(ctx context.Context, st *store.Store, cfg Config) (Result, error) {
 	return res, firstErr
 }
 
-func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt metrics.Options, site siteData, now time.Time, log *slog.Logger, res *Result) (int, error) {
+func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt metrics.Options, site siteData, now time.Time, lim limits, log *slog.Logger, res *Result) (int, error) {
 	ref := BoardRef{b.SiteID, b.ID}
 	t0 := time.Now()
 	// The watermark is read before the data, so the data is at least that fresh.
@@ -264,6 +286,7 @@ func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt me
 	}
 	t1 := time.Now()
 	opt.Now = now
+	opt.WeeksFrom = historyFrom(data, now, opt.Location, lim.historyWeeks)
 	r, err := metrics.Compute(data, opt)
 	if err != nil {
 		return 0, fmt.Errorf("compute: board %d: %w", ref.BoardID, err)
@@ -288,17 +311,7 @@ func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt me
 		}
 		weeks = append(weeks, store.KPISnapshot{WeekStart: w.WeekStart, ComputedAt: now, DefinitionVersion: metrics.DefinitionVersion, Data: b})
 	}
-	since := now.Add(-CycleWeeks * 7 * 24 * time.Hour)
-	snap := BoardSnapshot{
-		BoardName: data.Board.Name, Unit: r.Unit, EstimationField: data.Board.EstimationField,
-		EstimationSource: data.Board.EstimationSource, Summary: r.Summary, DataQuality: r.DataQuality,
-		Cycles: []metrics.IssueCycle{}, Forecast: boardForecast(ref.BoardID, r, now), DataAsOf: state.Watermark,
-	}
-	for _, c := range r.CycleTimes {
-		if c.Done.After(since) {
-			snap.Cycles = append(snap.Cycles, c)
-		}
-	}
+	snap := boardSnapshot(data, r, now, lim.scatterWeeks, state.Watermark)
 	snapJSON, err := json.Marshal(snap)
 	if err != nil {
 		return 0, fmt.Errorf("compute: encode board %d: %w", ref.BoardID, err)
@@ -309,12 +322,17 @@ func computeBoard(ctx context.Context, st *store.Store, b analyzer.Board, opt me
 	}
 	res.SprintSnapshots += len(sprints)
 	res.WeekSnapshots += len(weeks)
+	n, err := writeHistory(ctx, st, data, opt, now, lim, state.Watermark)
+	if err != nil {
+		return 0, err
+	}
+	res.HistorySnapshots += n
 	if data.Board.EstimationField == "" {
 		msg := fmt.Sprintf("board %d has no estimation field: velocity is counted in issues", ref.BoardID)
 		res.Warnings = append(res.Warnings, msg)
 		log.Warn("no estimation field", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID))
 	}
 	log.Info("board computed", slog.String("site", ref.SiteID), slog.Int64("board_id", ref.BoardID),
-		slog.Int("issues", len(data.Issues)), slog.Int("sprint_snapshots", len(sprints)), slog.Int("week_snapshots", len(weeks)))
+		slog.Int("issues", len(data.Issues)), slog.Int("sprint_snapshots", len(sprints)), slog.Int("week_snapshots", len(weeks)), slog.Int("history_snapshots", n))
 	return len(data.Issues), nil
 }

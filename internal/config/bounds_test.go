@@ -23,6 +23,8 @@ outcomes:
 		"ThresholdNaN":     {"metrics:\n  sprint_goal:\n    threshold: .nan\n", "metrics.sprint_goal.threshold"},
 		"ThresholdInf":     {"metrics:\n  sprint_goal:\n    threshold: .inf\n", "metrics.sprint_goal.threshold"},
 		"StaleDaysHuge":    {"metrics:\n  stale_days: 200000\n", "metrics.stale_days"},
+		"HistoryWeeksZero": {"metrics:\n  history_weeks: 0\n", "metrics.history_weeks"},
+		"ScatterWeeksHuge": {"metrics:\n  scatter_weeks: 1041\n", "metrics.scatter_weeks"},
 		"SQLTimeoutHuge":   {strings.Replace(source, "query:", "timeout: 2562047h\n      query:", 1), "outcomes.sql_sources[0].timeout"},
 		"SQLTimeoutNeg":    {strings.Replace(source, "query:", "timeout: -1s\n      query:", 1), "outcomes.sql_sources[0].timeout"},
 		"SQLQueryCopy":     {strings.Replace(source, "SELECT current_date AS date, 1 AS value", "COPY (SELECT 1) TO STDOUT", 1), "outcomes.sql_sources[0].query"},

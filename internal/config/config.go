@@ -236,6 +236,12 @@ type MetricsConfig struct {
 	WorkingDays bool `yaml:"working_days"`
 	// VelocityWindows are the numbers of closed sprints averaged. Default [3, 7].
 	VelocityWindows []int `yaml:"velocity_windows"`
+	// HistoryWeeks is how many weeks back from the current one the weekly KPIs
+	// are computed and the per-week snapshots (kpi_board_week) kept. Default 156.
+	HistoryWeeks int `yaml:"history_weeks"`
+	// ScatterWeeks is how many weeks of per-issue cycle times each board
+	// snapshot keeps for the cycle-time scatter. Default 26.
+	ScatterWeeks int `yaml:"scatter_weeks"`
 }
 
 // SprintGoalConfig says when a sprint goal is met.
@@ -332,6 +338,8 @@ func Default() Config {
 			EscapedDefects:  EscapeRule{Types: []string{"Bug"}, Labels: []string{"production"}},
 			StaleDays:       30,
 			VelocityWindows: []int{3, 7},
+			HistoryWeeks:    156,
+			ScatterWeeks:    26,
 		},
 		Report: ReportConfig{
 			TimeZone: "UTC",
@@ -584,6 +592,12 @@ func (c Config) Validate() error {
 	}
 	if m.StaleDays < 1 || m.StaleDays > 3650 {
 		bad("metrics.stale_days", "must be between 1 and 3650 (ten years), got %d", m.StaleDays)
+	}
+	if m.HistoryWeeks < 1 || m.HistoryWeeks > 1040 {
+		bad("metrics.history_weeks", "must be between 1 and 1040 (twenty years), got %d", m.HistoryWeeks)
+	}
+	if m.ScatterWeeks < 1 || m.ScatterWeeks > 1040 {
+		bad("metrics.scatter_weeks", "must be between 1 and 1040 (twenty years), got %d", m.ScatterWeeks)
 	}
 	if len(m.EscapedDefects.Types) == 0 {
 		bad("metrics.escaped_defects.types", "must name at least one defect issue type")

@@ -348,6 +348,7 @@ func Build(in Input) (*Report, error) {
 	if in.Alignment != nil {
 		r.Alignment = buildAlignment(*in.Alignment, loc)
 	}
+	r.roundFigures()
 	return r, nil
 }
 

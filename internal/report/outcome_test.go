@@ -100,7 +100,7 @@ func TestBuildOutcomes(t *testing.T) {
 			t.Fatal("no alignment")
 		}
 		// From Monday W44; To is the Monday after W47, exclusive → Sunday 11-22.
-		if a.From != "2026-10-26" || a.To != "2026-11-22" || a.Basis != BasisPoints || !nearly(a.Ratio, 22.0/66) {
+		if a.From != "2026-10-26" || a.To != "2026-11-22" || a.Basis != BasisPoints || *a.Ratio != 0.333 { // 22/66, 3 decimals
 			t.Errorf("alignment %+v", a)
 		}
 		if len(a.Weeks) != 4 || a.Weeks[0].Week != "2026-W44" || len(a.FlagTexts) != 1 {
