@@ -27,12 +27,17 @@ func metricsOptions(cfg config.Config, site *config.SiteConfig) metrics.Options 
 		}
 	}
 	opt := metrics.Options{
-		Location:      cfg.Location(),
-		GoalThreshold: mc.SprintGoal.Threshold,
-		WorkingDays:   mc.WorkingDays,
-		DefectTypes:   mc.EscapedDefects.Types,
-		EscapeRule:    rule,
-		StaleDays:     mc.StaleDays,
+		Location:        cfg.Location(),
+		GoalThreshold:   mc.SprintGoal.Threshold,
+		WorkingDays:     mc.WorkingDays,
+		DefectTypes:     mc.EscapedDefects.Types,
+		EscapeRule:      rule,
+		StaleDays:       mc.StaleDays,
+		VelocityWindows: mc.VelocityWindows,
+		// Never nil: the configuration's [] means "leave no type out",
+		// while metrics reads nil as its default.
+		FlowExcludeTypes: append([]string{}, mc.FlowExcludeTypes...),
+		IncludeSubtasks:  mc.IncludeSubtasks,
 	}
 	if mc.SprintGoal.Label != "" {
 		opt.GoalLabels = []string{mc.SprintGoal.Label}
@@ -40,6 +45,7 @@ func metricsOptions(cfg config.Config, site *config.SiteConfig) metrics.Options 
 	if site != nil {
 		opt.CycleStartStatuses = site.Statuses.CycleStart
 		opt.CycleEndStatuses = site.Statuses.CycleEnd
+		opt.StatusCategories = site.Statuses.Categories
 	}
 	return opt
 }

@@ -217,8 +217,12 @@ func runDemo(ctx context.Context, m *Main, _ []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "\nWeekly report %s (%s to %s, %s):\n", r.Week, r.WeekStart, r.WeekEnd, r.TimeZone)
 	for _, t := range r.Teams {
-		fmt.Fprintf(m.Stdout, "  %-24s velocity(3) %s %s · say/do(7) %s · cycle p85 %s days · throughput %d · WIP %d · escaped defects %d\n",
-			t.BoardName, num(t.VelocityAvg3), t.Unit, pct(t.SayDoAvg7), num(t.CycleTimeDays.P85), t.Throughput, t.WIP, t.EscapedDefects)
+		window := "—"
+		if v := t.Velocity(); v != nil {
+			window = fmt.Sprint(v.Window)
+		}
+		fmt.Fprintf(m.Stdout, "  %-24s velocity(%s) %s %s · say/do(7) %s · cycle p85 %s days · throughput %d · WIP %d · escaped defects %d\n",
+			t.BoardName, window, num(t.VelocityValue()), t.Unit, pct(t.SayDoAvg7), num(t.CycleTimeDays.P85), t.Throughput, t.WIP, t.EscapedDefects)
 	}
 	fmt.Fprintf(m.Stdout, "  outcomes: %d metric(s)\n\nFiles:\n", len(r.Outcomes))
 	for _, p := range dt.Paths(rendered) {

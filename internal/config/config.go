@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/backlog-health/analyzer/internal/metrics"
 	"github.com/backlog-health/analyzer/internal/outcomes"
 )
 
@@ -226,15 +228,18 @@ type StatusOverrides struct {
 	CycleEnd []string `yaml:"cycle_end"`
 }
 
-// MetricsConfig tunes KPI definitions.
+// MetricsConfig tunes KPI definitions (docs/metrics.md). Its defaults are
+// those of internal/metrics.
 type MetricsConfig struct {
 	SprintGoal     SprintGoalConfig `yaml:"sprint_goal"`
 	EscapedDefects EscapeRule       `yaml:"escaped_defects"`
-	// StaleDays: a backlog item not updated for this many days is stale. Default 30.
+	// StaleDays: a backlog item not updated for more than this many days is
+	// stale. Default metrics.DefaultStaleDays (90).
 	StaleDays int `yaml:"stale_days"`
 	// WorkingDays measures cycle and lead time in working days (Mon–Fri) instead of calendar days.
 	WorkingDays bool `yaml:"working_days"`
-	// VelocityWindows are the numbers of closed sprints averaged. Default [3, 7].
+	// VelocityWindows are the numbers of closed sprints averaged, the first
+	// being the headline average. Default metrics.DefaultVelocityWindows ([3, 7]).
 	VelocityWindows []int `yaml:"velocity_windows"`
 	// HistoryWeeks is how many weeks back from the current one the weekly KPIs
 	// are computed and the per-week snapshots (kpi_board_week) kept. Default 156.
@@ -242,6 +247,12 @@ type MetricsConfig struct {
 	// ScatterWeeks is how many weeks of per-issue cycle times each board
 	// snapshot keeps for the cycle-time scatter. Default 26.
 	ScatterWeeks int `yaml:"scatter_weeks"`
+	// FlowExcludeTypes are the issue types (case-insensitive) that are not
+	// flow items: left out of throughput, WIP, ageing WIP, cycle and lead
+	// time, reopens and backlog health. Default [Epic]; [] leaves none out.
+	FlowExcludeTypes []string `yaml:"flow_exclude_types"`
+	// IncludeSubtasks counts sub-tasks as flow items. Default false.
+	IncludeSubtasks bool `yaml:"include_subtasks"`
 }
 
 // SprintGoalConfig says when a sprint goal is met.
@@ -334,12 +345,13 @@ func Default() Config {
 		StateDir: "./.analyzer",
 		Jira:     JiraConfig{Concurrency: 4, Timeouts: defaultJiraTimeouts},
 		Metrics: MetricsConfig{
-			SprintGoal:      SprintGoalConfig{Threshold: 0.8},
-			EscapedDefects:  EscapeRule{Types: []string{"Bug"}, Labels: []string{"production"}},
-			StaleDays:       30,
-			VelocityWindows: []int{3, 7},
-			HistoryWeeks:    156,
-			ScatterWeeks:    26,
+			SprintGoal:       SprintGoalConfig{Threshold: 0.8},
+			EscapedDefects:   EscapeRule{Types: []string{"Bug"}, Labels: []string{"production"}},
+			StaleDays:        metrics.DefaultStaleDays,
+			VelocityWindows:  slices.Clone(metrics.DefaultVelocityWindows),
+			FlowExcludeTypes: slices.Clone(metrics.DefaultFlowExcludeTypes),
+			HistoryWeeks:     156,
+			ScatterWeeks:     26,
 		},
 		Report: ReportConfig{
 			TimeZone: "UTC",
@@ -437,7 +449,7 @@ func walkEnv(v reflect.Value, prefix string, getenv func(string) string) error {
 			}
 			continue
 		case reflect.Slice, reflect.Map:
-			if fv.Type().Elem().Kind() != reflect.String {
+			if k := fv.Type().Elem().Kind(); k != reflect.String && (k != reflect.Int || fv.Kind() != reflect.Slice) {
 				continue // lists of sites etc. come from the file only
 			}
 		}
@@ -505,6 +517,18 @@ func setScalar(fv reflect.Value, raw string) error {
 			if p = strings.TrimSpace(p); p != "" {
 				parts = append(parts, p)
 			}
+		}
+		if fv.Type().Elem().Kind() == reflect.Int {
+			ns := make([]int, len(parts))
+			for i, p := range parts {
+				n, err := strconv.Atoi(p)
+				if err != nil {
+					return fmt.Errorf("want comma-separated integers, got %q", raw)
+				}
+				ns[i] = n
+			}
+			fv.Set(reflect.ValueOf(ns))
+			return nil
 		}
 		fv.Set(reflect.ValueOf(parts))
 	}
@@ -605,9 +629,19 @@ func (c Config) Validate() error {
 	if (m.EscapedDefects.Field == "") != (len(m.EscapedDefects.Values) == 0) {
 		bad("metrics.escaped_defects", "field and values must be given together")
 	}
-	for _, w := range m.VelocityWindows {
+	if len(m.VelocityWindows) == 0 {
+		bad("metrics.velocity_windows", "must list at least one window")
+	}
+	for i, w := range m.VelocityWindows {
 		if w < 1 || w > 52 {
 			bad("metrics.velocity_windows", "each window must be 1-52 sprints, got %d", w)
+		} else if slices.Contains(m.VelocityWindows[:i], w) {
+			bad("metrics.velocity_windows", "window %d is listed twice", w)
+		}
+	}
+	for _, typ := range m.FlowExcludeTypes {
+		if strings.TrimSpace(typ) == "" {
+			bad("metrics.flow_exclude_types", "must not hold an empty issue type")
 		}
 	}
 	if _, err := time.LoadLocation(c.Report.TimeZone); err != nil {

@@ -55,7 +55,7 @@ type BacklogHealth struct {
 	ReadyShare       *float64 `json:"ready_share,omitempty"`
 	Stale            int      `json:"stale"`
 	Size             float64  `json:"size"`                    // Σ estimates (or items when counting issues)
-	DepthSprints     *float64 `json:"depth_sprints,omitempty"` // Size ÷ average velocity of the last ≤3 closed sprints
+	DepthSprints     *float64 `json:"depth_sprints,omitempty"` // Size ÷ the first velocity window's average
 }
 
 // DataQuality counts what makes KPIs less trustworthy
@@ -72,8 +72,11 @@ type DataQuality struct {
 	ChangelogDropped       int      `json:"changelog_dropped"`        // changelog entries left out for an unreadable timestamp
 	ChangelogDroppedIssues int      `json:"changelog_dropped_issues"` // issues with such entries
 	MultiBoardIssues       int      `json:"multi_board_issues"`
-	EstimationFieldMissing bool     `json:"estimation_field_missing"`
-	Flags                  []string `json:"flags,omitempty"`
+	// UnknownCategoryStatusIDs are statuses whose category is known from
+	// nowhere (docs/metrics.md#status-categories).
+	UnknownCategoryStatusIDs []string `json:"unknown_category_status_ids,omitempty"`
+	EstimationFieldMissing   bool     `json:"estimation_field_missing"`
+	Flags                    []string `json:"flags,omitempty"`
 }
 
 // WeekKPI is one ISO week's flow KPIs (docs/metrics.md#weekly-kpis).
@@ -169,8 +172,8 @@ func (p *prepared) days(a, b time.Time) float64 {
 	return CalendarDays(a, b, p.opt.Location)
 }
 
-// CycleTimes returns the cycle and lead time of every issue done as of Now
-// (sub-tasks only with IncludeSubtasks), in issue order.
+// CycleTimes returns the cycle and lead time of every flow item done as of
+// Now, in issue order.
 func CycleTimes(d BoardData, opt Options) ([]IssueCycle, error) {
 	p, err := prepare(&d, opt)
 	if err != nil {
@@ -179,7 +182,7 @@ func CycleTimes(d BoardData, opt Options) ([]IssueCycle, error) {
 	var out []IssueCycle
 	for i := range p.hist {
 		h := &p.hist[i]
-		if h.issue.Subtask && !p.opt.IncludeSubtasks {
+		if !p.isFlowItem(h.issue) {
 			continue
 		}
 		if c, ok := p.cycle(h, p.facts(h)); ok {
@@ -349,7 +352,7 @@ func (p *prepared) weekKPIs(sprints []SprintKPI) ([]WeekKPI, []IssueCycle) {
 				weeks[w].EscapedDefectKeys = append(weeks[w].EscapedDefectKeys, is.Key)
 			}
 		}
-		if is.Subtask && !p.opt.IncludeSubtasks {
+		if !p.isFlowItem(is) {
 			continue
 		}
 		f := p.facts(h)
@@ -453,7 +456,7 @@ func (p *prepared) weekKPIs(sprints []SprintKPI) ([]WeekKPI, []IssueCycle) {
 		for _, c := range a.wip[:min(len(a.wip), p.opt.AgeingTop)] {
 			is := p.hist[c.idx].issue
 			k.AgeingWIP = append(k.AgeingWIP, AgeingItem{
-				Key: is.Key, Type: is.Type, StatusID: c.sid, Status: p.d.Statuses[c.sid].Name,
+				Key: is.Key, Type: is.Type, StatusID: c.sid, Status: p.statusName(c.sid),
 				Since: c.since, AgeDays: c.age,
 			})
 		}
@@ -468,7 +471,7 @@ func (p *prepared) weekKPIs(sprints []SprintKPI) ([]WeekKPI, []IssueCycle) {
 				b.ReadyShare = &r
 			}
 		}
-		if v := vel.avgAt(evalAt[w], 3); v != nil && *v > 0 {
+		if v := vel.avgAt(evalAt[w], p.opt.VelocityWindows[0]); v != nil && *v > 0 {
 			d := b.Size / *v
 			b.DepthSprints = &d
 		}
@@ -547,6 +550,7 @@ func (p *prepared) boardQuality() DataQuality {
 		q.UnmappedStatusIDs = append(q.UnmappedStatusIDs, id)
 	}
 	slices.Sort(q.UnmappedStatusIDs)
+	q.UnknownCategoryStatusIDs = slices.Clone(p.unknownStatuses)
 	if p.estFlag != "" {
 		q.Flags = append(q.Flags, p.estFlag)
 	}
@@ -565,6 +569,9 @@ func (p *prepared) boardQuality() DataQuality {
 	}
 	if q.ChangelogDropped > 0 {
 		q.Flags = append(q.Flags, FlagChangelogDropped)
+	}
+	if len(q.UnknownCategoryStatusIDs) > 0 {
+		q.Flags = append(q.Flags, FlagStatusCategoryUnknown)
 	}
 	return q
 }

@@ -118,21 +118,26 @@ func (h *history) lastUpdateAt(t time.Time) time.Time {
 // prepared is a board's data with every issue's history reconstructed and the
 // status sets resolved, shared by the sprint and weekly computations.
 type prepared struct {
-	d         *BoardData
-	opt       Options
-	hist      []history
-	doneCol   map[string]bool // board's rightmost column: velocity's done
-	startSet  map[string]bool // cycle start statuses
-	endSet    map[string]bool // cycle end statuses
-	readySet  map[string]bool
-	category  map[string]string // status id → category key
-	unit      string
-	factor    float64 // estimate unit → reported unit
-	countMode bool
-	estFlag   string          // FlagEstimationMissing / FlagEstimationIssueCount / ""
-	members   map[int64][]int // sprint id → indexes into hist
-	defects   map[string]bool
-	defectIdx []int // defect issue indexes by creation time; built lazily
+	d        *BoardData
+	opt      Options
+	hist     []history
+	doneCol  map[string]bool // board's rightmost column: velocity's done
+	startSet map[string]bool // cycle start statuses
+	endSet   map[string]bool // cycle end statuses
+	readySet map[string]bool
+	category map[string]string   // status id → category key (status.go)
+	names    map[string]string   // status id → name
+	byName   map[string][]string // lower-case status name → ids
+	// unknownStatuses are status ids of some history with no known category.
+	unknownStatuses []string
+	excluded        map[string]bool // lower-case issue types that are not flow items
+	unit            string
+	factor          float64 // estimate unit → reported unit
+	countMode       bool
+	estFlag         string          // FlagEstimationMissing / FlagEstimationIssueCount / ""
+	members         map[int64][]int // sprint id → indexes into hist
+	defects         map[string]bool
+	defectIdx       []int // defect issue indexes by creation time; built lazily
 }
 
 func prepare(d *BoardData, opt Options) (*prepared, error) {
@@ -146,6 +151,7 @@ func prepare(d *BoardData, opt Options) (*prepared, error) {
 		doneCol:  map[string]bool{},
 		category: map[string]string{},
 		members:  map[int64][]int{},
+		excluded: lowerSet(opt.FlowExcludeTypes),
 		defects:  lowerSet(opt.DefectTypes),
 		unit:     UnitPoints,
 		factor:   1,
@@ -153,14 +159,7 @@ func prepare(d *BoardData, opt Options) (*prepared, error) {
 	for _, id := range d.Board.DoneStatusIDs() {
 		p.doneCol[id] = true
 	}
-	byName := map[string][]string{}
-	for id, s := range d.Statuses {
-		p.category[id] = s.CategoryKey
-		byName[strings.ToLower(s.Name)] = append(byName[strings.ToLower(s.Name)], id)
-	}
-	p.startSet = resolveStatuses(opt.CycleStartStatuses, d.Statuses, byName, analyzer.CategoryInProgress)
-	p.endSet = resolveStatuses(opt.CycleEndStatuses, d.Statuses, byName, analyzer.CategoryDone)
-	p.readySet = resolveStatuses(opt.ReadyStatuses, d.Statuses, byName, "")
+	p.names, p.byName = statusNames(d)
 
 	switch f := d.Board.EstimationField; f {
 	case "":
@@ -183,7 +182,7 @@ func prepare(d *BoardData, opt Options) (*prepared, error) {
 		if id != "" {
 			return id
 		}
-		if ids := byName[strings.ToLower(name)]; len(ids) > 0 {
+		if ids := p.byName[strings.ToLower(name)]; len(ids) > 0 {
 			return ids[0]
 		}
 		return name
@@ -231,7 +230,22 @@ func prepare(d *BoardData, opt Options) (*prepared, error) {
 			p.members[m.sprintID] = append(p.members[m.sprintID], i)
 		}
 	}
+	// Categories need every status the histories name; the status sets
+	// need the categories.
+	p.unknownStatuses = p.resolveCategories()
+	p.startSet = p.resolveStatuses(opt.CycleStartStatuses, analyzer.CategoryInProgress)
+	p.endSet = p.resolveStatuses(opt.CycleEndStatuses, analyzer.CategoryDone)
+	p.readySet = p.resolveStatuses(opt.ReadyStatuses, "")
 	return p, nil
+}
+
+// isFlowItem says whether an issue counts in the flow KPIs
+// (docs/metrics.md#flow-items).
+func (p *prepared) isFlowItem(is *analyzer.Issue) bool {
+	if is.Subtask && !p.opt.IncludeSubtasks {
+		return false
+	}
+	return !p.excluded[strings.ToLower(strings.TrimSpace(is.Type))]
 }
 
 // statusTimeline walks backwards from the current status: the status before
@@ -272,37 +286,6 @@ func statusTimeline(st []*analyzer.ChangeItem, current string, workflow []time.T
 		segs = append(segs, statusSeg{at: c.At, id: to}, statusSeg{at: migrated, id: next, inferred: true})
 	}
 	return segs
-}
-
-// resolveStatuses turns ids or names into a set of status ids; empty names
-// select every status of defaultCategory (none when it is "").
-func resolveStatuses(names []string, statuses map[string]analyzer.Status, byName map[string][]string, defaultCategory string) map[string]bool {
-	set := map[string]bool{}
-	if len(names) == 0 {
-		if defaultCategory == "" {
-			return set
-		}
-		for id, s := range statuses {
-			if s.CategoryKey == defaultCategory {
-				set[id] = true
-			}
-		}
-		return set
-	}
-	for _, n := range names {
-		if _, ok := statuses[n]; ok {
-			set[n] = true
-			continue
-		}
-		if ids := byName[strings.ToLower(n)]; len(ids) > 0 {
-			for _, id := range ids {
-				set[id] = true
-			}
-			continue
-		}
-		set[n] = true // unknown to the status list: keep as an id
-	}
-	return set
 }
 
 func sortedChanges(items []analyzer.ChangeItem) []analyzer.ChangeItem {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 // DefinitionVersion identifies the KPI definitions implemented by this
 // package (docs/metrics.md). It is stored beside every snapshot; bump it
 // whenever a definition changes so that old snapshots stay recognisable.
-const DefinitionVersion = 1
+const DefinitionVersion = 2
 
 // Sentinel errors.
 var (
@@ -34,18 +35,19 @@ const (
 // Data-quality flags attached to sprint KPIs (SprintKPI.Flags) and to the
 // board (DataQuality.Flags).
 const (
-	FlagEstimationMissing    = "estimation-field-missing"  // no estimation field known: issues counted instead
-	FlagEstimationIssueCount = "estimation-issue-count"    // the board estimates by issue count
-	FlagChangelogIncomplete  = "changelog-incomplete"      // some issue's changelog is truncated
-	FlagInvalidEstimate      = "invalid-estimates"         // some estimate was NaN, infinite or beyond ±MaxEstimate: read as none
-	FlagSkippedIssues        = "skipped-issues"            // the sync could not store some of the board's issues
-	FlagChangelogDropped     = "changelog-entries-dropped" // some changelog entries had unreadable timestamps and were left out
-	FlagNoCompleteDate       = "closed-without-complete"   // a closed sprint without completeDate: endDate used
-	FlagPartial              = "partial"                   // active sprint, computed as of Options.Now
-	FlagUnestimated          = "unestimated-issues"        // some issue in the sprint had no estimate
-	FlagSubtaskPointsIgnored = "subtask-points-ignored"    // a sub-task carried an estimate, ignored
-	FlagGoalUndetermined     = "goal-undetermined"         // no goal issues and nothing committed
-	FlagNoDoneColumn         = "board-without-done-column" // no column config: nothing can be done
+	FlagEstimationMissing     = "estimation-field-missing"  // no estimation field known: issues counted instead
+	FlagEstimationIssueCount  = "estimation-issue-count"    // the board estimates by issue count
+	FlagChangelogIncomplete   = "changelog-incomplete"      // some issue's changelog is truncated
+	FlagInvalidEstimate       = "invalid-estimates"         // some estimate was NaN, infinite or beyond ±MaxEstimate: read as none
+	FlagSkippedIssues         = "skipped-issues"            // the sync could not store some of the board's issues
+	FlagChangelogDropped      = "changelog-entries-dropped" // some changelog entries had unreadable timestamps and were left out
+	FlagNoCompleteDate        = "closed-without-complete"   // a closed sprint without completeDate: endDate used
+	FlagPartial               = "partial"                   // active sprint, computed as of Options.Now
+	FlagUnestimated           = "unestimated-issues"        // some issue in the sprint had no estimate
+	FlagSubtaskPointsIgnored  = "subtask-points-ignored"    // a sub-task carried an estimate, ignored
+	FlagGoalUndetermined      = "goal-undetermined"         // no goal issues and nothing committed
+	FlagNoDoneColumn          = "board-without-done-column" // no column config: nothing can be done
+	FlagStatusCategoryUnknown = "status-category-unknown"   // some status's category is known from nowhere
 )
 
 // BoardData is everything the KPIs of one board are computed from. It is
@@ -93,6 +95,24 @@ func (r EscapeRule) isZero() bool {
 		len(r.FieldValues) == 0 && !r.AfterLinkedRelease
 }
 
+// Defaults of Options. internal/config uses them as the configuration's
+// defaults, and docs/metrics.md states them (docs_test.go checks both).
+const (
+	// DefaultStaleDays: a backlog item untouched for more than 90 days is stale.
+	DefaultStaleDays = 90
+	// DefaultAgeingTop is how many of the oldest in-progress items a week
+	// lists, and the weekly report shows.
+	DefaultAgeingTop = 5
+)
+
+// DefaultVelocityWindows are the numbers of closed sprints velocity is
+// averaged over by default; the first is the report's headline average.
+var DefaultVelocityWindows = []int{3, 7}
+
+// DefaultFlowExcludeTypes are the issue types that are not flow items by
+// default: an epic is a container of work, not an item of work.
+var DefaultFlowExcludeTypes = []string{"Epic"}
+
 // Options configures a computation. Only Now is required.
 type Options struct {
 	// Now is the injected clock: active sprints and the current week are
@@ -116,16 +136,31 @@ type Options struct {
 	// WorkingDays counts cycle and lead time in working days (Monday to
 	// Friday in Location) instead of calendar days.
 	WorkingDays bool
-	// IncludeSubtasks counts sub-tasks in flow metrics (throughput, WIP,
-	// cycle/lead time). Default false. Sprint KPIs never count sub-tasks.
-	IncludeSubtasks bool
+	// Flow items are the issues counted in throughput, WIP, ageing WIP,
+	// cycle and lead time, reopens and backlog health
+	// (docs/metrics.md#flow-items). IncludeSubtasks counts sub-tasks too
+	// (default false; sprint KPIs never count sub-tasks). FlowExcludeTypes
+	// are issue types (case-insensitive) left out: nil means
+	// DefaultFlowExcludeTypes, an empty non-nil slice leaves none out.
+	IncludeSubtasks  bool
+	FlowExcludeTypes []string
+
+	// StatusCategories overrides status categories: status id or name
+	// (case-insensitive) → new, indeterminate or done
+	// (docs/metrics.md#status-categories).
+	StatusCategories map[string]string
+
+	// VelocityWindows are the numbers of closed sprints velocity is averaged
+	// over, each at least 1; the first is the headline average, which
+	// backlog depth divides by. Default DefaultVelocityWindows.
+	VelocityWindows []int
 
 	// DefectTypes are the issue types counted as defects. Default ["Bug"].
 	DefectTypes []string
 	EscapeRule  EscapeRule
 
 	// StaleDays: a backlog item not updated for more than this many days is
-	// stale. Default 90.
+	// stale. Default DefaultStaleDays.
 	StaleDays int
 	// ReadyStatuses (ids or names) and ReadyLabels mark backlog items ready
 	// for a sprint. When both are empty, an estimated backlog item is ready.
@@ -139,7 +174,7 @@ type Options struct {
 	EstimateFieldNames []string
 
 	// AgeingTop is how many of the oldest in-progress items each week lists.
-	// Default 10.
+	// Default DefaultAgeingTop.
 	AgeingTop int
 	// WeeksFrom and WeeksTo bound the weekly KPIs (the ISO weeks containing
 	// them, inclusive). Defaults: the week of the first issue's creation, but
@@ -167,13 +202,32 @@ func (o Options) withDefaults() (Options, error) {
 		o.EscapeRule = EscapeRule{Labels: []string{"production"}, Environments: []string{"production"}}
 	}
 	if o.StaleDays == 0 {
-		o.StaleDays = 90
+		o.StaleDays = DefaultStaleDays
 	}
 	if o.StaleDays < 0 {
 		return o, fmt.Errorf("metrics: stale days %d is negative", o.StaleDays)
 	}
 	if o.AgeingTop == 0 {
-		o.AgeingTop = 10
+		o.AgeingTop = DefaultAgeingTop
+	}
+	if o.FlowExcludeTypes == nil {
+		o.FlowExcludeTypes = DefaultFlowExcludeTypes
+	}
+	for name, cat := range o.StatusCategories {
+		if !knownCategory(cat) {
+			return o, fmt.Errorf("metrics: status %q: category %q is not new, indeterminate or done", name, cat)
+		}
+	}
+	if len(o.VelocityWindows) == 0 {
+		o.VelocityWindows = DefaultVelocityWindows
+	}
+	for i, w := range o.VelocityWindows {
+		if w < 1 {
+			return o, fmt.Errorf("metrics: velocity window %d is below 1 sprint", w)
+		}
+		if slices.Contains(o.VelocityWindows[:i], w) {
+			return o, fmt.Errorf("metrics: velocity window %d is listed twice", w)
+		}
 	}
 	return o, nil
 }

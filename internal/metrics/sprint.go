@@ -59,22 +59,22 @@ type SprintKPI struct {
 	GoalMethod    string   `json:"goal_method"`
 	GoalMet       *bool    `json:"goal_met,omitempty"` // nil when undetermined
 
-	CarryOverKeys       []string `json:"carry_over_keys"`       // unfinished in the previous sprint
-	CarryOver           float64  `json:"carry_over"`            // their estimate at entry
-	CarryOver2PlusKeys  []string `json:"carry_over_2plus_keys"` // unfinished in the previous two (or more) sprints in a row
-	CarryOver2Plus      float64  `json:"carry_over_2plus"`
-	UnfinishedKeys      []string `json:"unfinished_keys"`         // in the sprint at completion, not done
-	VelocityAvg3        *float64 `json:"velocity_avg3,omitempty"` // mean completed of the last ≤3 closed sprints up to this one
-	VelocityAvg7        *float64 `json:"velocity_avg7,omitempty"`
-	VelocitySprints3    int      `json:"velocity_sprints3"` // how many sprints VelocityAvg3 averages
-	VelocitySprints7    int      `json:"velocity_sprints7"`
-	DefectsFound        int      `json:"defects_found"`   // defects created during the sprint
-	EscapedDefects      int      `json:"escaped_defects"` // of which escaped to production
-	EscapedDefectKeys   []string `json:"escaped_defect_keys,omitempty"`
-	Unestimated         int      `json:"unestimated"`          // issues in the sprint without an estimate at entry (UnitPoints/UnitHours)
-	SubtasksIgnored     int      `json:"subtasks_ignored"`     // sub-tasks with an estimate, not counted
-	ChangelogIncomplete int      `json:"changelog_incomplete"` // issues of the sprint with a truncated changelog
-	Flags               []string `json:"flags,omitempty"`
+	CarryOverKeys      []string `json:"carry_over_keys"`       // unfinished in the previous sprint
+	CarryOver          float64  `json:"carry_over"`            // their estimate at entry
+	CarryOver2PlusKeys []string `json:"carry_over_2plus_keys"` // unfinished in the previous two (or more) sprints in a row
+	CarryOver2Plus     float64  `json:"carry_over_2plus"`
+	UnfinishedKeys     []string `json:"unfinished_keys"` // in the sprint at completion, not done
+	// VelocityAverages: per Options.VelocityWindows, in their order, the mean
+	// completed of the last ≤window closed sprints up to this one; none for
+	// an active sprint.
+	VelocityAverages    []VelocityAverage `json:"velocity_averages,omitempty"`
+	DefectsFound        int               `json:"defects_found"`   // defects created during the sprint
+	EscapedDefects      int               `json:"escaped_defects"` // of which escaped to production
+	EscapedDefectKeys   []string          `json:"escaped_defect_keys,omitempty"`
+	Unestimated         int               `json:"unestimated"`          // issues in the sprint without an estimate at entry (UnitPoints/UnitHours)
+	SubtasksIgnored     int               `json:"subtasks_ignored"`     // sub-tasks with an estimate, not counted
+	ChangelogIncomplete int               `json:"changelog_incomplete"` // issues of the sprint with a truncated changelog
+	Flags               []string          `json:"flags,omitempty"`
 }
 
 // sprintOrder returns the sprints that have started by Now (closed and
@@ -129,8 +129,10 @@ func (p *prepared) sprintKPIs() []SprintKPI {
 		prevUnfinished = unfinished
 		if !k.Partial {
 			completedHistory = append(completedHistory, k.Completed)
-			k.VelocityAvg3, k.VelocitySprints3 = tailMean(completedHistory, 3)
-			k.VelocityAvg7, k.VelocitySprints7 = tailMean(completedHistory, 7)
+			for _, n := range p.opt.VelocityWindows {
+				m, c := tailMean(completedHistory, n)
+				k.VelocityAverages = append(k.VelocityAverages, VelocityAverage{Window: n, Sprints: c, Value: *m})
+			}
 		}
 		out = append(out, k)
 	}
@@ -320,11 +322,28 @@ func (p *prepared) sprintKPI(s analyzer.Sprint, prevUnfinished map[int]int) (Spr
 	return k, unfinished
 }
 
+// VelocityAverage is the mean completed of the last ≤Window closed sprints.
+type VelocityAverage struct {
+	Window  int     `json:"window"`
+	Sprints int     `json:"sprints"` // how many sprints were averaged (fewer than Window early on)
+	Value   float64 `json:"value"`
+}
+
+// Velocity returns the average over window sprints, nil when not computed.
+func (k SprintKPI) Velocity(window int) *VelocityAverage {
+	for i := range k.VelocityAverages {
+		if k.VelocityAverages[i].Window == window {
+			return &k.VelocityAverages[i]
+		}
+	}
+	return nil
+}
+
 // Summary rolls the closed sprints up (docs/metrics.md#velocity).
 type Summary struct {
-	VelocityAvg3 *float64 `json:"velocity_avg3,omitempty"`
-	VelocityAvg7 *float64 `json:"velocity_avg7,omitempty"`
-	SayDoAvg7    *float64 `json:"say_do_avg7,omitempty"` // mean say/do of the last ≤7 closed sprints with a commitment
+	// VelocityAverages are the latest closed sprint's.
+	VelocityAverages []VelocityAverage `json:"velocity_averages,omitempty"`
+	SayDoAvg7        *float64          `json:"say_do_avg7,omitempty"` // mean say/do of the last ≤7 closed sprints with a commitment
 	// GoalCompletionRate: closed sprints with their goal met ÷ closed sprints
 	// whose goal could be decided, over the last ≤7 closed sprints.
 	GoalCompletionRate *float64 `json:"goal_completion_rate,omitempty"`
@@ -345,7 +364,7 @@ func summarize(ks []SprintKPI) Summary {
 		return s
 	}
 	last := closed[len(closed)-1]
-	s.VelocityAvg3, s.VelocityAvg7 = last.VelocityAvg3, last.VelocityAvg7
+	s.VelocityAverages = last.VelocityAverages
 	window := closed[max(0, len(closed)-7):]
 	var sayDo []float64
 	met := 0
@@ -366,4 +385,14 @@ func summarize(ks []SprintKPI) Summary {
 		s.GoalCompletionRate = &r
 	}
 	return s
+}
+
+// Velocity returns the average over window sprints, nil when not computed.
+func (s Summary) Velocity(window int) *VelocityAverage {
+	for i := range s.VelocityAverages {
+		if s.VelocityAverages[i].Window == window {
+			return &s.VelocityAverages[i]
+		}
+	}
+	return nil
 }

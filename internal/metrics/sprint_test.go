@@ -515,10 +515,10 @@ func TestActiveSprintIsPartial(t *testing.T) {
 		t.Errorf("active sprint = partial %v as of %v, completed %v of %v; want partial, day 7, 3 of 8",
 			k.Partial, k.AsOf, k.Completed, k.Committed)
 	}
-	if k.VelocityAvg3 != nil {
-		t.Errorf("partial sprint has a velocity average %v", *k.VelocityAvg3)
+	if len(k.VelocityAverages) != 0 {
+		t.Errorf("partial sprint has velocity averages %+v", k.VelocityAverages)
 	}
-	if !ptrEq(r.Summary.VelocityAvg3, 4) || r.Summary.ClosedSprints != 1 {
+	if v := r.Summary.Velocity(3); v == nil || !near(v.Value, 4) || r.Summary.ClosedSprints != 1 {
 		t.Errorf("summary = %+v, want avg3 4 over 1 closed sprint", r.Summary)
 	}
 }
@@ -535,15 +535,15 @@ func TestVelocityAverages(t *testing.T) {
 			in(int64(n)).to(start.AddDate(0, 0, 3), sDone)
 	}
 	r := mustCompute(t, f, Options{Now: day(200)})
-	if k := sprintByID(t, r, 2); !ptrEq(k.VelocityAvg3, 1.5) || k.VelocitySprints3 != 2 {
-		t.Errorf("sprint 2 avg3 = %v over %d, want 1.5 over 2", ratio(k.VelocityAvg3), k.VelocitySprints3)
+	if v := sprintByID(t, r, 2).Velocity(3); v == nil || !near(v.Value, 1.5) || v.Sprints != 2 {
+		t.Errorf("sprint 2 avg3 = %+v, want 1.5 over 2", v)
 	}
-	k := sprintByID(t, r, 8)
-	if !ptrEq(k.VelocityAvg3, 7) || !ptrEq(k.VelocityAvg7, 5) {
-		t.Errorf("sprint 8 avg3/avg7 = %s/%s, want 7/5", ratio(k.VelocityAvg3), ratio(k.VelocityAvg7))
+	want := []VelocityAverage{{Window: 3, Sprints: 3, Value: 7}, {Window: 7, Sprints: 7, Value: 5}}
+	if k := sprintByID(t, r, 8); !reflect.DeepEqual(k.VelocityAverages, want) {
+		t.Errorf("sprint 8 averages = %+v, want %+v", k.VelocityAverages, want)
 	}
-	if !ptrEq(r.Summary.VelocityAvg3, 7) || !ptrEq(r.Summary.VelocityAvg7, 5) {
-		t.Errorf("summary avg3/avg7 = %s/%s, want 7/5", ratio(r.Summary.VelocityAvg3), ratio(r.Summary.VelocityAvg7))
+	if !reflect.DeepEqual(r.Summary.VelocityAverages, want) {
+		t.Errorf("summary averages = %+v, want %+v", r.Summary.VelocityAverages, want)
 	}
 	// Every sprint's single issue was done: say/do 1 and goal met in all 7
 	// sprints of the window.

@@ -192,9 +192,13 @@ func SlackMessage(r *Report, reportURL string) map[string]any {
 			break
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "*%s*\nthroughput %d · WIP %d · cycle time p85 %s d · escaped defects %d · say/do (avg of 7) %s · velocity (avg of 3) %s %s",
+		velocity := "velocity"
+		if v := t.Velocity(); v != nil {
+			velocity = fmt.Sprintf("velocity (avg of %d)", v.Window)
+		}
+		fmt.Fprintf(&b, "*%s*\nthroughput %d · WIP %d · cycle time p85 %s d · escaped defects %d · say/do (avg of 7) %s · %s %s %s",
 			slackEscape(t.BoardName), t.Throughput, t.WIP, optDays(t.CycleTimeDays.P85), t.EscapedDefects,
-			optPct(t.SayDoAvg7), optNum(t.VelocityAvg3), t.Unit)
+			optPct(t.SayDoAvg7), velocity, optNum(t.VelocityValue()), t.Unit)
 		for _, c := range t.Callouts {
 			fmt.Fprintf(&b, "\n%s %s", severityIcon(c.Severity), slackEscape(c.Text))
 		}

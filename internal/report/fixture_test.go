@@ -90,7 +90,7 @@ type sp struct {
 
 func sprints(loc *time.Location, now time.Time, unit string, rows []sp) []metrics.SprintKPI {
 	var out []metrics.SprintKPI
-	for _, r := range rows {
+	for i, r := range rows {
 		k := metrics.SprintKPI{
 			SprintID: r.id, Name: r.name, State: "closed", Goal: r.goal, StartDate: day(loc, r.start),
 			Unit: unit, Committed: r.committed, Completed: r.completed, CommittedDone: r.sayDo * r.committed,
@@ -101,8 +101,9 @@ func sprints(loc *time.Location, now time.Time, unit string, rows []sp) []metric
 		if r.committed > 0 {
 			k.ScopeChange = f64((r.added + r.removed) / r.committed)
 		}
-		if r.avg3 > 0 {
-			k.VelocityAvg3, k.VelocityAvg7 = f64(r.avg3), f64(r.avg7)
+		if r.avg3 > 0 { // the fixture's rows are its closed sprints, oldest first
+			k.VelocityAverages = []metrics.VelocityAverage{
+				{Window: 3, Sprints: min(3, i+1), Value: r.avg3}, {Window: 7, Sprints: min(7, i+1), Value: r.avg7}}
 		}
 		if r.end == "" {
 			k.State, k.Partial, k.AsOf = "active", true, now

@@ -14,7 +14,7 @@ import (
 // SchemaVersion is the version of the JSON report (docs/report-schema.md).
 // It changes only when a key is removed, renamed or changes meaning; adding
 // a key bumps it too, since the schema forbids unknown keys.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // DefaultDocsBaseURL is where figure links point when Input.DocsBaseURL is
 // empty: the docs/ directory of the project repository.
@@ -22,13 +22,13 @@ const DefaultDocsBaseURL = "https://github.com/backlog-health/analyzer/blob/main
 
 // Window sizes of the report.
 const (
-	MaxSprints       = 8  // sprints listed and charted per team
-	PreviousWeeks    = 4  // "previous 4" weeks / sprints compared with this one
-	BaselineWeeks    = 12 // a team's weekly baseline: median of the 12 weeks before this one
-	BaselineSprints  = 6  // a team's sprint baseline: median of the 6 closed sprints before the latest
-	ChartWeeks       = 12 // weeks charted (the report week and the 11 before)
-	MaxAgeingItems   = 5  // oldest in-progress items listed per team
-	outcomeSeriesMax = 26 // weeks of an outcome series kept in the report
+	MaxSprints       = 8                        // sprints listed and charted per team
+	PreviousWeeks    = 4                        // "previous 4" weeks / sprints compared with this one
+	BaselineWeeks    = 12                       // a team's weekly baseline: median of the 12 weeks before this one
+	BaselineSprints  = 6                        // a team's sprint baseline: median of the 6 closed sprints before the latest
+	ChartWeeks       = 12                       // weeks charted (the report week and the 11 before)
+	MaxAgeingItems   = metrics.DefaultAgeingTop // oldest in-progress items listed per team
+	outcomeSeriesMax = 26                       // weeks of an outcome series kept in the report
 )
 
 // Sentinel errors of Build.
@@ -103,11 +103,10 @@ type Team struct {
 	EstimationField  string `json:"estimation_field"`
 	EstimationSource string `json:"estimation_source"`
 
-	Sprints            []Sprint `json:"sprints"`
-	VelocityAvg3       *float64 `json:"velocity_avg_3"`
-	VelocityAvg7       *float64 `json:"velocity_avg_7"`
-	SayDoAvg7          *float64 `json:"say_do_avg_7"`
-	GoalCompletionRate *float64 `json:"goal_completion_rate"`
+	Sprints            []Sprint          `json:"sprints"`
+	VelocityAverages   []VelocityAverage `json:"velocity_averages"` // per configured window, the first being the headline
+	SayDoAvg7          *float64          `json:"say_do_avg_7"`
+	GoalCompletionRate *float64          `json:"goal_completion_rate"`
 
 	// The report week's flow figures; Partial when the week was not over at generation.
 	WeekData       bool         `json:"week_data"` // false: no weekly KPIs for this week
@@ -130,6 +129,42 @@ type Team struct {
 	Callouts       []Callout    `json:"callouts"`
 	Weeks          []WeekPoint  `json:"weeks"`       // the charted weeks, oldest first
 	CycleTimes     []CyclePoint `json:"cycle_times"` // issues done in the charted weeks
+}
+
+// VelocityAverage is the mean completed points of the last ≤Window closed
+// sprints (Sprints says how many there were).
+type VelocityAverage struct {
+	Window  int     `json:"window"`
+	Sprints int     `json:"sprints"`
+	Value   float64 `json:"value"`
+}
+
+// Velocity is the headline velocity average (the first configured window);
+// nil before the first closed sprint.
+func (t Team) Velocity() *VelocityAverage {
+	if len(t.VelocityAverages) == 0 {
+		return nil
+	}
+	return &t.VelocityAverages[0]
+}
+
+// VelocityValue is the headline average's value, nil when there is none.
+func (t Team) VelocityValue() *float64 {
+	if v := t.Velocity(); v != nil {
+		return &v.Value
+	}
+	return nil
+}
+
+// VelocityWindow is the headline velocity window of the first team that has
+// one (every team is computed with the same windows); 0 when none has.
+func (r *Report) VelocityWindow() int {
+	for _, t := range r.Teams {
+		if v := t.Velocity(); v != nil {
+			return v.Window
+		}
+	}
+	return 0
 }
 
 // Sprint is one sprint's figures. "points" are in the team's Unit.
@@ -362,6 +397,7 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 		EstimationField:  ti.EstimationField,
 		EstimationSource: cmp.Or(ti.EstimationSource, "none"),
 		Sprints:          []Sprint{},
+		VelocityAverages: []VelocityAverage{},
 		AgeingWIP:        []AgeingItem{},
 		Weeks:            []WeekPoint{},
 		CycleTimes:       []CyclePoint{},
@@ -393,7 +429,9 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 	}
 	if n := len(closed); n > 0 {
 		last := closed[n-1]
-		t.VelocityAvg3, t.VelocityAvg7 = last.VelocityAvg3, last.VelocityAvg7
+		for _, v := range last.VelocityAverages {
+			t.VelocityAverages = append(t.VelocityAverages, VelocityAverage{Window: v.Window, Sprints: v.Sprints, Value: v.Value})
+		}
 		window := closed[max(0, n-7):]
 		var sd []float64
 		met, decided := 0, 0
@@ -549,6 +587,10 @@ func qualityOf(q metrics.DataQuality, unit string) DataQuality {
 		note("%s %s in statuses mapped to no board column (%s) and never %s as done.",
 			plural(q.UnmappedStatusIssues, "issue", "issues"), verb(q.UnmappedStatusIssues, "sits", "sit"),
 			strings.Join(q.UnmappedStatusIDs, ", "), verb(q.UnmappedStatusIssues, "counts", "count"))
+	}
+	if n := len(q.UnknownCategoryStatusIDs); n > 0 {
+		note("%s no known category (%s): not in the site's status list, nobody's current status, on no board column; time in %s counts as neither to do, in progress nor done.",
+			plural(n, "status has", "statuses have"), strings.Join(q.UnknownCategoryStatusIDs, ", "), verb(n, "it", "them"))
 	}
 	if q.ChangelogIncomplete > 0 {
 		note("%s a truncated changelog: cycle time leaves %s out.", plural(q.ChangelogIncomplete, "issue has", "issues have"), verb(q.ChangelogIncomplete, "it", "them"))

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -94,8 +95,8 @@ func TestBuildPayments(t *testing.T) {
 		t.Fatalf("sprints: %+v", p.Sprints)
 	}
 	// Velocity averages come from the latest closed sprint (21): 27.3 and 29.
-	if *p.VelocityAvg3 != 27.3 || *p.VelocityAvg7 != 29 {
-		t.Errorf("velocity avg %v %v", *p.VelocityAvg3, *p.VelocityAvg7)
+	if want := []VelocityAverage{{3, 3, 27.3}, {7, 7, 29}}; !reflect.DeepEqual(p.VelocityAverages, want) {
+		t.Errorf("velocity averages %+v, want %+v", p.VelocityAverages, want)
 	}
 	// Say/do of sprints 15–21: (0.90+0.82+0.85+0.90+0.80+0.85+0.62)/7 = 5.74/7 = 0.82.
 	if !near(*p.SayDoAvg7, 0.82) {

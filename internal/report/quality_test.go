@@ -30,3 +30,14 @@ func TestQualityNotesForSkippedInvalidAndDropped(t *testing.T) {
 		t.Errorf("a clean board: notes %v, keys %v (want none, and [] not null in JSON)", clean.Notes, clean.SkippedIssueKeys)
 	}
 }
+
+// A status whose category metrics could not find is named in a note, with
+// the flag metrics set.
+func TestQualityNoteForUnknownStatusCategory(t *testing.T) {
+	q := metrics.DataQuality{UnknownCategoryStatusIDs: []string{"10500", "10501"}, Flags: []string{metrics.FlagStatusCategoryUnknown}}
+	d := qualityOf(q, metrics.UnitPoints)
+	want := "2 statuses have no known category (10500, 10501): not in the site's status list, nobody's current status, on no board column; time in them counts as neither to do, in progress nor done."
+	if !strings.Contains(strings.Join(d.Notes, "\n"), want) || len(d.Flags) != 1 || d.Flags[0] != metrics.FlagStatusCategoryUnknown {
+		t.Errorf("notes %q, flags %v; want %q and the flag", d.Notes, d.Flags, want)
+	}
+}

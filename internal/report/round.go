@@ -38,6 +38,7 @@ var roundingByKey = map[string]int{
 	"committed_points": decPoints, "completed_points": decPoints, "added_points": decPoints, "removed_points": decPoints,
 	"carry_over_points": decPoints, "points": decPoints, "points_2plus": decPoints, "velocity_avg_3": decPoints,
 	"velocity_avg_7": decPoints, "depth_sprints": decPoints, "linked_points": decPoints, "delivered_points": decPoints,
+	"velocity_averages": decPoints, // its elements' value: a key of a list applies to its elements' unlisted fields
 	// percentages
 	"delta_pct": decPercent,
 }
@@ -113,7 +114,7 @@ func roundValue(v reflect.Value, dec int) {
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			d, ok := roundingByKey[name]
 			if !ok {
-				d = -1
+				d = dec // an unlisted field of a listed element (velocity_averages[].value)
 			}
 			if kind != "" && (name == "current" || name == "previous_4" || name == "baseline") {
 				d = decimalsOfKind(kind)

@@ -163,7 +163,7 @@ func TestReportJSONRounding(t *testing.T) {
 		// 2/3 → 0.667 (ratios: 3 decimals).
 		{"say/do", []any{lastSprint["say_do_ratio"], health["say_do"]["current"], team["say_do_avg_7"]}, 0.667},
 		// 33.5/3 = 11.1666… → 11.2 (points: 1 decimal).
-		{"velocity", []any{team["velocity_avg_3"], team["velocity_avg_7"]}, 11.2},
+		{"velocity", []any{team["velocity_averages"].([]any)[0].(map[string]any)["value"], team["velocity_averages"].([]any)[1].(map[string]any)["value"]}, 11.2},
 		// 12.5 completed in sprint 3, in the sprint list and the health row.
 		{"completed", []any{lastSprint["completed_points"], health["completed"]["current"]}, 12.5},
 		// Previous-4 mean of p85 3.1, 3.2, 3.3, 3.5 = 3.275 → 3.3.
