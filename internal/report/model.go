@@ -14,7 +14,7 @@ import (
 // SchemaVersion is the version of the JSON report (docs/report-schema.md).
 // It changes only when a key is removed, renamed or changes meaning; adding
 // a key bumps it too, since the schema forbids unknown keys.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // DefaultDocsBaseURL is where figure links point when Input.DocsBaseURL is
 // empty: the docs/ directory of the project repository.
@@ -138,6 +138,8 @@ type Sprint struct {
 	Name            string   `json:"name"`
 	State           string   `json:"state"`
 	Partial         bool     `json:"partial"` // still running: figures as of as_of
+	Status          string   `json:"status"`  // closed, in_progress or overdue
+	OverdueDays     int      `json:"overdue_days"`
 	Goal            string   `json:"goal"`
 	StartDate       string   `json:"start_date"`
 	EndDate         string   `json:"end_date"` // completion (or planned end); "" when unknown
@@ -147,7 +149,7 @@ type Sprint struct {
 	RemovedPoints   float64  `json:"removed_points"`
 	SayDoRatio      *float64 `json:"say_do_ratio"`
 	ScopeChange     *float64 `json:"scope_change"`
-	GoalMet         *bool    `json:"goal_met"`
+	GoalMet         *bool    `json:"goal_met"` // null while the sprint runs
 	GoalMethod      string   `json:"goal_method"`
 	CarryOverIssues int      `json:"carry_over_issues"`
 	CarryOverPoints float64  `json:"carry_over_points"`
@@ -340,7 +342,7 @@ func Build(in Input) (*Report, error) {
 			return nil, fmt.Errorf("report: board %d of site %q listed twice", ti.BoardID, ti.SiteID)
 		}
 		seen[id] = true
-		r.Teams = append(r.Teams, buildTeam(ti, in.Week, loc, base))
+		r.Teams = append(r.Teams, buildTeam(ti, in.Week, loc, base, in.Now))
 	}
 	for _, oi := range in.Outcomes {
 		r.Outcomes = append(r.Outcomes, buildOutcome(oi, end, loc, base))
@@ -351,8 +353,14 @@ func Build(in Input) (*Report, error) {
 	return r, nil
 }
 
-func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team {
+func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string, now time.Time) Team {
 	end := week.End(loc)
+	// ref is the last instant the report covers: the week's end, or now
+	// while the week is not over.
+	ref := end.Add(-time.Nanosecond)
+	if now.Before(ref) {
+		ref = now
+	}
 	t := Team{
 		SiteID:           ti.SiteID,
 		BoardID:          ti.BoardID,
@@ -388,7 +396,7 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 		}
 	}
 	for _, k := range ks[max(0, len(ks)-MaxSprints):] {
-		t.Sprints = append(t.Sprints, sprintOf(k, loc))
+		t.Sprints = append(t.Sprints, sprintOf(k, loc, ref))
 	}
 	if n := len(closed); n > 0 {
 		last := closed[n-1]
@@ -476,6 +484,9 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 	t.DataQuality = qualityOf(ti.DataQuality, t.Unit)
 	f := factsOf(week, byWeek, closed, t.Unit)
 	f.carryOver = t.CarryOver
+	if n := len(t.Sprints); n > 0 && t.Sprints[n-1].Status != SprintClosed {
+		f.running = &t.Sprints[n-1]
+	}
 	t.Health = healthRows(f, base)
 	t.Callouts = callouts(f, base)
 	return t
@@ -488,7 +499,9 @@ func sprintEnd(k metrics.SprintKPI) *time.Time {
 	return k.EndDate
 }
 
-func sprintOf(k metrics.SprintKPI, loc *time.Location) Sprint {
+// sprintOf shapes a sprint as of ref. A running sprint has no goal verdict
+// yet (metrics judges its figures so far), only a status.
+func sprintOf(k metrics.SprintKPI, loc *time.Location, ref time.Time) Sprint {
 	s := Sprint{
 		SprintID: k.SprintID, Name: k.Name, State: k.State, Partial: k.Partial, Goal: k.Goal,
 		StartDate:       k.StartDate.In(loc).Format(time.DateOnly),
@@ -500,6 +513,10 @@ func sprintOf(k metrics.SprintKPI, loc *time.Location) Sprint {
 	}
 	if e := sprintEnd(k); e != nil {
 		s.EndDate = e.In(loc).Format(time.DateOnly)
+	}
+	s.Status, s.OverdueDays = sprintStatus(k, ref, loc)
+	if s.Status != SprintClosed {
+		s.GoalMet = nil
 	}
 	return s
 }

@@ -34,15 +34,8 @@ var funcs = map[string]any{
 	"join":   func(s []string) string { return strings.Join(s, ", ") },
 	"signed": signed,
 	"md":     mdEscape,
-	"goalCell": func(met *bool, goal string) string {
-		if goal == "" {
-			return fmtGoal(met)
-		}
-		if met == nil {
-			return goal
-		}
-		return fmtGoal(met) + ": " + goal
-	},
+	"sprintGoal":  sprintGoalText,
+	"sprintState": sprintStateText,
 	"unitNote": func(unit string) string {
 		if unit == "issues" {
 			return "Sprint figures count issues: the board has no story-point estimates."
