@@ -80,7 +80,7 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 	if err != nil {
 		return nil, err
 	}
-	in := report.Input{Week: week, Location: m.Config.Location(), Now: now}
+	in := report.Input{Week: week, Location: m.Config.Location(), Now: now, Forecast: forecastSettings(m.Config.Report.Forecast)}
 	asOf := newSiteAsOf(m.Config.Jira.Sites)
 	for _, b := range boards {
 		if !asOf.includes(b.SiteID, b.ID) {
@@ -117,6 +117,11 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 	return r, nil
 }
 
+// forecastSettings maps report.forecast onto the report's forecast settings.
+func forecastSettings(c config.ForecastConfig) report.ForecastSettings {
+	return report.ForecastSettings{Target: c.Target, HorizonWeeks: c.HorizonWeeks, ThroughputWeeks: c.ThroughputWeeks}
+}
+
 // teamInput reads one board's snapshots, and the sync watermark its KPIs
 // were computed from (nil: no completed sync then).
 func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64) (report.TeamInput, *time.Time, error) {
@@ -130,7 +135,7 @@ func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64
 	}
 	t := report.TeamInput{
 		SiteID: siteID, BoardID: boardID, BoardName: snap.BoardName, Unit: snap.Unit, Cycles: snap.Cycles,
-		Forecast: snap.Forecast, DataQuality: snap.DataQuality,
+		DataQuality:     snap.DataQuality,
 		EstimationField: snap.EstimationField, EstimationSource: snap.EstimationSource,
 	}
 	sprints, err := s.KPISprintList(ctx, siteID, boardID)

@@ -50,6 +50,8 @@ type Input struct {
 	// DataAsOf is how fresh each site's data is: one entry per site the
 	// report covers (the configured sites), whether or not it has data.
 	DataAsOf []SiteAsOf
+	// Forecast configures each team's forecast (report.forecast).
+	Forecast ForecastSettings
 	// DocsBaseURL prefixes every definition link ("…/docs/" → "…/docs/metrics.md#velocity").
 	// Default DefaultDocsBaseURL.
 	DocsBaseURL string
@@ -66,7 +68,6 @@ type TeamInput struct {
 	// Cycles are the per-issue cycle times (metrics.Result.CycleTimes), for
 	// the scatter chart; may be empty.
 	Cycles           []metrics.IssueCycle
-	Forecast         *metrics.Forecast // nil: no forecast shown
 	DataQuality      metrics.DataQuality
 	EstimationField  string
 	EstimationSource string
@@ -198,29 +199,6 @@ type CarryOver struct {
 	Keys2Plus   []string `json:"keys_2plus"`
 }
 
-// Forecast is a Monte Carlo forecast from weekly throughput.
-type Forecast struct {
-	Items   int              `json:"items"` // 0: no "when" question asked
-	DoneBy  []ForecastDate   `json:"done_by"`
-	By      string           `json:"by"` // "" : no "how many" question asked
-	AtLeast []ForecastAmount `json:"at_least"`
-	Trials  int              `json:"trials"`
-	Samples int              `json:"samples"` // weeks of throughput drawn from
-}
-
-// ForecastDate: Items are done by Date in Confidence % of trials.
-type ForecastDate struct {
-	Confidence int    `json:"confidence"`
-	Date       string `json:"date"`
-	Weeks      int    `json:"weeks"`
-}
-
-// ForecastAmount: at least Items are done by Forecast.By in Confidence % of trials.
-type ForecastAmount struct {
-	Confidence int `json:"confidence"`
-	Items      int `json:"items"`
-}
-
 // DataQuality says what the figures cannot see.
 type DataQuality struct {
 	UnestimatedInSprint    int      `json:"unestimated_in_sprint"`
@@ -342,7 +320,9 @@ func Build(in Input) (*Report, error) {
 			return nil, fmt.Errorf("report: board %d of site %q listed twice", ti.BoardID, ti.SiteID)
 		}
 		seen[id] = true
-		r.Teams = append(r.Teams, buildTeam(ti, in.Week, loc, base, in.Now))
+		t := buildTeam(ti, in.Week, loc, base, in.Now)
+		t.Forecast = teamForecast(ti, in.Week, loc, in.Now, in.Forecast)
+		r.Teams = append(r.Teams, t)
 	}
 	for _, oi := range in.Outcomes {
 		r.Outcomes = append(r.Outcomes, buildOutcome(oi, end, loc, base))
@@ -478,9 +458,6 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string, now 
 		return cmp.Or(a.doneAt.Compare(b.doneAt), strings.Compare(a.Key, b.Key))
 	})
 
-	if ti.Forecast != nil {
-		t.Forecast = forecastOf(*ti.Forecast, loc)
-	}
 	t.DataQuality = qualityOf(ti.DataQuality, t.Unit)
 	f := factsOf(week, byWeek, closed, t.Unit)
 	f.carryOver = t.CarryOver
@@ -526,22 +503,6 @@ func distOf(d metrics.Distribution) Dist {
 		return Dist{}
 	}
 	return Dist{Count: d.Count, P50: ptr(round1(d.P50)), P85: ptr(round1(d.P85)), P95: ptr(round1(d.P95)), Mean: ptr(round1(d.Mean))}
-}
-
-func forecastOf(f metrics.Forecast, loc *time.Location) *Forecast {
-	out := &Forecast{Items: f.Items, Trials: f.Trials, Samples: f.Samples, DoneBy: []ForecastDate{}, AtLeast: []ForecastAmount{}}
-	for _, c := range metrics.Confidences {
-		if d, ok := f.DoneBy[c]; ok {
-			out.DoneBy = append(out.DoneBy, ForecastDate{Confidence: c, Date: d.In(loc).Format(time.DateOnly), Weeks: f.WeeksNeeded[c]})
-		}
-		if n, ok := f.AtLeast[c]; ok {
-			out.AtLeast = append(out.AtLeast, ForecastAmount{Confidence: c, Items: n})
-		}
-	}
-	if !f.By.IsZero() {
-		out.By = f.By.In(loc).Format(time.DateOnly)
-	}
-	return out
 }
 
 func qualityOf(q metrics.DataQuality, unit string) DataQuality {
