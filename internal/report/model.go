@@ -111,26 +111,27 @@ type Team struct {
 	GoalCompletionRate *float64 `json:"goal_completion_rate"`
 
 	// The report week's flow figures; Partial when the week was not over at generation.
-	WeekData       bool         `json:"week_data"` // false: no weekly KPIs for this week
-	Partial        bool         `json:"partial"`
-	CycleTimeDays  Dist         `json:"cycle_time_days"`
-	LeadTimeDays   Dist         `json:"lead_time_days"`
-	DayUnit        string       `json:"day_unit"` // calendar or working days
-	Throughput     int          `json:"throughput"`
-	WIP            int          `json:"wip"`
-	AgeingWIP      []AgeingItem `json:"ageing_wip"`
-	DefectsFound   int          `json:"defects_found"`
-	EscapedDefects int          `json:"escaped_defects"`
-	EscapeRate     *float64     `json:"escape_rate"`
-	Reopened       int          `json:"reopened"`
-	Backlog        Backlog      `json:"backlog"`
-	CarryOver      *CarryOver   `json:"carry_over"`
-	Forecast       *Forecast    `json:"forecast"`
-	DataQuality    DataQuality  `json:"data_quality"`
-	Health         []HealthRow  `json:"health"`
-	Callouts       []Callout    `json:"callouts"`
-	Weeks          []WeekPoint  `json:"weeks"`       // the charted weeks, oldest first
-	CycleTimes     []CyclePoint `json:"cycle_times"` // issues done in the charted weeks
+	WeekData       bool          `json:"week_data"` // false: no weekly KPIs for this week
+	Partial        bool          `json:"partial"`
+	CycleTimeDays  Dist          `json:"cycle_time_days"`
+	LeadTimeDays   Dist          `json:"lead_time_days"`
+	ByType         []TypeFigures `json:"by_type"`  // the week's figures per issue type
+	DayUnit        string        `json:"day_unit"` // calendar or working days
+	Throughput     int           `json:"throughput"`
+	WIP            int           `json:"wip"`
+	AgeingWIP      []AgeingItem  `json:"ageing_wip"`
+	DefectsFound   int           `json:"defects_found"`
+	EscapedDefects int           `json:"escaped_defects"`
+	EscapeRate     *float64      `json:"escape_rate"`
+	Reopened       int           `json:"reopened"`
+	Backlog        Backlog       `json:"backlog"`
+	CarryOver      *CarryOver    `json:"carry_over"`
+	Forecast       *Forecast     `json:"forecast"`
+	DataQuality    DataQuality   `json:"data_quality"`
+	Health         []HealthRow   `json:"health"`
+	Callouts       []Callout     `json:"callouts"`
+	Weeks          []WeekPoint   `json:"weeks"`       // the charted weeks, oldest first
+	CycleTimes     []CyclePoint  `json:"cycle_times"` // issues done in the charted weeks
 }
 
 // Sprint is one sprint's figures. "points" are in the team's Unit.
@@ -350,6 +351,7 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string, now 
 		EstimationSource: cmp.Or(ti.EstimationSource, "none"),
 		Sprints:          []Sprint{},
 		AgeingWIP:        []AgeingItem{},
+		ByType:           []TypeFigures{},
 		Weeks:            []WeekPoint{},
 		CycleTimes:       []CyclePoint{},
 		DayUnit:          "calendar",
@@ -419,6 +421,7 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string, now 
 		t.WeekData = true
 		t.Partial = w.Partial
 		t.CycleTimeDays, t.LeadTimeDays = distOf(w.CycleTime), distOf(w.LeadTime)
+		t.ByType = byTypeOf(w)
 		// metrics says "calendar-days" or "working-days"; the report says "calendar" or "working".
 		t.DayUnit = cmp.Or(strings.TrimSuffix(w.DayUnit, "-days"), "calendar")
 		t.Throughput, t.WIP = w.Throughput, w.WIP

@@ -30,6 +30,7 @@ var funcs = map[string]any{
 	"kind":          fmtKind,
 	"goal":          fmtGoal,
 	"arrow":         trendArrow,
+	"trendClass":    trendClass,
 	"icon":          severityIcon,
 	"join":          func(s []string) string { return strings.Join(s, ", ") },
 	"signed":        signed,
