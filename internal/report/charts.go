@@ -22,7 +22,7 @@ const (
 	chartW              = 400.0
 	chartH              = 210.0
 	padL, padR          = 34.0, 8.0
-	padT, padB          = 26.0, 30.0
+	padT, padB          = 32.0, 30.0
 	colCommitted        = "#9aa5b1"
 	colCompleted        = "#2b7a4b"
 	colThroughput       = "#3b6fb6"
@@ -73,16 +73,28 @@ type legendKey struct {
 	opacity       float64
 }
 
-func (s *svg) legendKeys(keys []legendKey) {
-	x := padL
+func (s *svg) legendKeys(keys []legendKey) { s.keysAt(padL, 15, 11, keys) }
+
+// keysAt draws legend keys left to right from x on the text baseline y.
+func (s *svg) keysAt(x, y, size float64, keys []legendKey) {
 	for _, k := range keys {
 		op := ""
 		if k.opacity < 1 {
 			op = fmt.Sprintf(` fill-opacity="%g"`, k.opacity)
 		}
-		s.f(`<rect x="%.1f" y="6" width="10" height="10" fill="%s"%s/>`, x, k.colour, op)
-		s.text(x+14, 15, "start", 11, "#333", k.label)
-		x += 18 + textWidth(k.label, 11)
+		sw := size - 1
+		s.f(`<rect x="%.1f" y="%.1f" width="%g" height="%g" fill="%s"%s/>`, x, y-sw+0.5, sw, sw, k.colour, op)
+		s.text(x+sw+4, y, "start", size, "#333", k.label)
+		x += sw + 8 + textWidth(k.label, size)
+	}
+}
+
+// unitLabel names the y axis's unit above the plot's top left corner,
+// inside the chart (a long unit such as "defects" would not fit left of
+// the axis).
+func (s *svg) unitLabel(unit string) {
+	if unit != "" {
+		s.text(padL+2, padT-4, "start", 9, "#555", unit)
 	}
 }
 
@@ -102,9 +114,7 @@ func (s *svg) yAxis(top float64, unit string) func(float64) float64 {
 		s.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd" stroke-width="0.6"/>`, padL, yy, chartW-padR, yy)
 		s.text(padL-4, yy+3.5, "end", 10, "#555", fmtNum(v))
 	}
-	if unit != "" {
-		s.text(padL-4, padT-8, "end", 9, "#555", unit)
-	}
+	s.unitLabel(unit)
 	return y
 }
 

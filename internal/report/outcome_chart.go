@@ -48,16 +48,21 @@ func OutcomeChart(o Outcome) template.HTML {
 	if o.Direction == DirectionLowerIsBetter {
 		arrow = "↓ better"
 	}
-	// One key per verdict of the after windows shown, in the bands' colour.
-	keys := []legendKey{{label: shortLabel(o.Name, 24) + " (" + arrow + ")", colour: colOutcome, opacity: 1}}
+	s.legend([2]string{shortLabel(o.Name, 24) + " (" + arrow + ")", colOutcome})
+	// The after windows' key, at the bottom: one swatch per verdict shown,
+	// in the bands' colour.
+	var keys []legendKey
 	seen := map[string]bool{}
 	for _, r := range o.ReleasesInChart() {
-		if c := verdictColour(r.Verdict); !seen[c] {
-			seen[c] = true
-			keys = append(keys, legendKey{label: "after: " + verdictText(r.Verdict), colour: c, opacity: 0.35})
+		if v := verdictText(r.Verdict); !seen[v] {
+			seen[v] = true
+			keys = append(keys, legendKey{label: v, colour: verdictColour(r.Verdict), opacity: 0.35})
 		}
 	}
-	s.legendKeys(keys)
+	if len(keys) > 0 {
+		s.text(padL, chartH-4, "start", 9, "#333", "after window:")
+		s.keysAt(padL+4+textWidth("after window:", 9), chartH-4, 9, keys)
+	}
 	from, to := mondayOf(o.from), o.to
 	span := to.Sub(from).Hours()
 	x := func(t time.Time) float64 { return padL + t.Sub(from).Hours()/span*plotW }
@@ -78,9 +83,7 @@ func OutcomeChart(o Outcome) template.HTML {
 		s.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd" stroke-width="0.6"/>`, padL, y(v), chartW-padR, y(v))
 		s.text(padL-4, y(v)+3.5, "end", 10, "#555", fmtCompact(v))
 	}
-	if o.Unit != "" {
-		s.text(padL-4, padT-8, "end", 9, "#555", o.Unit)
-	}
+	s.unitLabel(o.Unit)
 
 	// After windows first, so that the line and the markers are drawn over them.
 	rels := o.ReleasesInChart()
