@@ -125,6 +125,37 @@ func TestReportCommand(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--week") {
 		t.Fatalf("bad --week: %v", err)
 	}
+
+	// report.forecast.* reach the report (TestReportForecastSettings).
+	forecast := func(env map[string]string) (f report.Forecast, b report.Backlog) {
+		t.Helper()
+		dir := t.TempDir()
+		env["DATABASE_URL"] = dsn
+		m, _, _, err := newTestMain(t, env, "report", "--week", week.String(), "--board", "2", "--format", "json", "--out", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(filepath.Join(dir, report.FileName(week, "json")))
+		var r report.Report
+		if err := json.Unmarshal(raw, &r); err != nil || len(r.Teams) != 1 || r.Teams[0].Forecast == nil {
+			t.Fatalf("forecast report: %v %s", err, raw)
+		}
+		return *r.Teams[0].Forecast, r.Teams[0].Backlog
+	}
+	def, bl := forecast(map[string]string{})
+	if def.Target != "ready" || def.Items != bl.Ready || def.HorizonWeeks != 4 || def.Samples != 12 {
+		t.Errorf("default forecast: %s %d items (backlog ready %d), horizon %d, %d samples; want ready, %d, 4, 12",
+			def.Target, def.Items, bl.Ready, def.HorizonWeeks, def.Samples, bl.Ready)
+	}
+	set, bl := forecast(map[string]string{"ANALYZER_REPORT_FORECAST_TARGET": "backlog",
+		"ANALYZER_REPORT_FORECAST_HORIZON_WEEKS": "6", "ANALYZER_REPORT_FORECAST_THROUGHPUT_WEEKS": "4"})
+	if set.Target != "backlog" || set.Items != bl.Items || set.HorizonWeeks != 6 || set.Samples != 4 || set.By == def.By {
+		t.Errorf("configured forecast: %s %d items (backlog %d), horizon %d by %s, %d samples; want backlog, %d, 6, 4",
+			set.Target, set.Items, bl.Items, set.HorizonWeeks, set.By, set.Samples, bl.Items)
+	}
 }
 
 // Two `analyzer run` processes on one database, reporting every second:

@@ -78,7 +78,7 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 	if err != nil {
 		return nil, err
 	}
-	in := report.Input{Week: week, Location: m.Config.Location(), Now: now}
+	in := report.Input{Week: week, Location: m.Config.Location(), Now: now, Forecast: forecastSettings(m.Config.Report.Forecast)}
 	asOf := newSiteAsOf(m.Config.Jira.Sites)
 	for _, b := range boards {
 		if !asOf.includes(b.SiteID, b.ID) {
@@ -116,6 +116,11 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 	return r, nil
 }
 
+// forecastSettings maps report.forecast onto the report's forecast settings.
+func forecastSettings(c config.ForecastConfig) report.ForecastSettings {
+	return report.ForecastSettings{Target: c.Target, HorizonWeeks: c.HorizonWeeks, ThroughputWeeks: c.ThroughputWeeks}
+}
+
 // teamInput reads one board as it stood at the end of the report week
 // (compute.ReadBoard), and the sync watermark its KPIs were computed from
 // (nil: no completed sync then).
@@ -127,7 +132,7 @@ func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64
 	snap := b.Snapshot
 	return report.TeamInput{
 		SiteID: siteID, BoardID: boardID, BoardName: snap.BoardName, Unit: snap.Unit, Cycles: snap.Cycles,
-		Forecast: snap.Forecast, DataQuality: snap.DataQuality,
+		DataQuality:     snap.DataQuality,
 		EstimationField: snap.EstimationField, EstimationSource: snap.EstimationSource,
 		Sprints: b.Sprints, Weeks: b.Weeks,
 	}, snap.DataAsOf, nil

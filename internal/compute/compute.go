@@ -65,41 +65,15 @@ type BoardSnapshot struct {
 	Summary          metrics.Summary      `json:"summary"`
 	DataQuality      metrics.DataQuality  `json:"data_quality"`
 	Cycles           []metrics.IssueCycle `json:"cycles"` // issues done in the last Config.ScatterWeeks weeks
-	Forecast         *metrics.Forecast    `json:"forecast,omitempty"`
+	// The forecast is not stored: the report makes it for its own week from
+	// the week snapshots (internal/report teamForecast), so that it counts
+	// the same backlog as the report's backlog line.
 	// DataAsOf is the board's sync watermark when its data was read: every
 	// change made in Jira before it is in the figures. Nil when the board had
 	// no completed sync.
 	DataAsOf *time.Time `json:"data_as_of,omitempty"`
 }
 
-// forecastSamples is how many recent full weeks of throughput the forecast
-// draws from; forecastHorizon is the "by <date>" question it answers.
-const (
-	forecastSamples = 12
-	forecastHorizon = 4 * 7 * 24 * time.Hour
-)
-
-// boardForecast answers, from the last 12 full weeks' throughput: when will
-// the backlog's ready items be done (all backlog items when none is marked
-// ready), and how many items will at least be done in the next 4 weeks. It is
-// seeded by the board id, so it is reproducible. Nil when there is no
-// throughput to draw from.
-func boardForecast(boardID int64, r metrics.Result, now time.Time) *metrics.Forecast {
-	samples := metrics.ThroughputSamples(r.Weeks, forecastSamples)
-	if len(r.Weeks) == 0 || len(samples) == 0 {
-		return nil
-	}
-	last := r.Weeks[len(r.Weeks)-1].Backlog
-	items := last.Ready
-	if items == 0 {
-		items = last.Items
-	}
-	f, err := metrics.RunForecast(metrics.ForecastOptions{Samples: samples, Start: now, Items: items, By: now.Add(forecastHorizon), Seed: uint64(boardID)})
-	if err != nil {
-		return nil // all-zero throughput: nothing to forecast
-	}
-	return &f
-}
 
 // BoardRef names one board.
 type BoardRef struct {

@@ -108,7 +108,7 @@ func boardSnapshot(d metrics.BoardData, r metrics.Result, now time.Time, scatter
 	snap := BoardSnapshot{
 		BoardName: d.Board.Name, Unit: r.Unit, EstimationField: d.Board.EstimationField,
 		EstimationSource: d.Board.EstimationSource, Summary: r.Summary, DataQuality: r.DataQuality,
-		Cycles: []metrics.IssueCycle{}, Forecast: boardForecast(d.Board.ID, r, now), DataAsOf: asOf,
+		Cycles: []metrics.IssueCycle{}, DataAsOf: asOf,
 	}
 	for _, c := range r.CycleTimes {
 		if c.Done.After(since) && !c.Done.After(now) {
@@ -163,6 +163,12 @@ func writeHistory(ctx context.Context, st *store.Store, d metrics.BoardData, opt
 	}
 	return len(rows), nil
 }
+
+// forecastSamples is how many weeks of weekly KPIs a week snapshot holds
+// up to its week: the report's forecast draws its throughput from them
+// (report.forecast.throughput_weeks, default 12) together with the earlier
+// weeks' snapshots.
+const forecastSamples = 12
 
 // weekSnapshot computes the board as it stood at the end of the week
 // [ws, end): the history cut just before end (a change at the next Monday

@@ -293,6 +293,20 @@ type ReportConfig struct {
 	// CatchUpWeeks: unsent reports of this many weeks (the last complete one
 	// included) are still delivered, oldest first. 1-52, default 4.
 	CatchUpWeeks int `yaml:"catch_up_weeks"`
+	// Forecast configures each team's Monte Carlo forecast.
+	Forecast ForecastConfig `yaml:"forecast"`
+}
+
+// ForecastConfig configures the report's forecast (docs/metrics.md#monte-carlo-forecast).
+type ForecastConfig struct {
+	// Target: which backlog items "when will they be done" counts: ready
+	// (the ready items of the backlog line) or backlog (all of them). Default ready.
+	Target string `yaml:"target"`
+	// HorizonWeeks: "how many items will be finished in the next N weeks". 1-104, default 4.
+	HorizonWeeks int `yaml:"horizon_weeks"`
+	// ThroughputWeeks: the full weeks, up to the report week, whose
+	// throughputs are drawn from. 1-156, default 12.
+	ThroughputWeeks int `yaml:"throughput_weeks"`
 }
 
 // OutputConfig lists delivery targets.
@@ -360,6 +374,7 @@ func Default() Config {
 			// report.max_data_age, report.catch_up_weeks
 			MaxDataAge:   36 * time.Hour,
 			CatchUpWeeks: 4,
+			Forecast:     ForecastConfig{Target: "ready", HorizonWeeks: 4, ThroughputWeeks: 12},
 		},
 		Schedule: ScheduleConfig{Sync: "0 * * * *", Compute: "15 * * * *", Report: "0 7 * * MON", FullSync: "0 3 * * 0"},
 		Log:      LogConfig{Format: "text", Level: "info"},
@@ -657,6 +672,17 @@ func (c Config) Validate() error {
 	}
 	if n := c.Report.CatchUpWeeks; n < 1 || n > 52 {
 		bad("report.catch_up_weeks", "must be 1-52 weeks, got %d", n)
+	}
+	if f := c.Report.Forecast; f.Target != "ready" && f.Target != "backlog" {
+		bad("report.forecast.target", "must be ready or backlog, got %q", f.Target)
+	}
+	if n := c.Report.Forecast.HorizonWeeks; n < 1 || n > 104 {
+		bad("report.forecast.horizon_weeks", "must be 1-104 weeks, got %d", n)
+	}
+	// A report reads its week and the 25 before it (compute.ReadWeeks):
+	// more weeks of throughput than that would silently be fewer.
+	if n := c.Report.Forecast.ThroughputWeeks; n < 1 || n > 26 {
+		bad("report.forecast.throughput_weeks", "must be 1-26 weeks (the weeks a report reads), got %d", n)
 	}
 	if w := c.Report.Outputs.Slack.WebhookURL; w != "" {
 		if u, err := url.Parse(w); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -35,10 +35,13 @@ type teamFacts struct {
 	prevSpr   []metrics.SprintKPI
 	baseSpr   []metrics.SprintKPI
 	carryOver *CarryOver
+	running   *Sprint // the team's running sprint in the report, nil when none
+	week      ISOWeek
+	byWeek    map[ISOWeek]metrics.WeekKPI
 }
 
 func factsOf(week ISOWeek, byWeek map[ISOWeek]metrics.WeekKPI, closed []metrics.SprintKPI, unit string) teamFacts {
-	f := teamFacts{unit: unit}
+	f := teamFacts{unit: unit, week: week, byWeek: byWeek}
 	if w, ok := byWeek[week]; ok {
 		f.cur = &w
 	}
@@ -147,6 +150,8 @@ var calloutRules = []calloutRule{
 	{"escaped_defects", ruleEscaped},
 	{"wip_high", ruleWIP},
 	{"carry_over_repeated", ruleCarryOver},
+	{"sprint_overdue", ruleSprintOverdue},
+	{"idle", ruleIdle},
 }
 
 func callouts(f teamFacts, base string) []Callout {

@@ -22,7 +22,7 @@ const (
 	chartW              = 400.0
 	chartH              = 210.0
 	padL, padR          = 34.0, 8.0
-	padT, padB          = 26.0, 30.0
+	padT, padB          = 32.0, 30.0
 	colCommitted        = "#9aa5b1"
 	colCompleted        = "#2b7a4b"
 	colThroughput       = "#3b6fb6"
@@ -31,6 +31,7 @@ const (
 	colFound            = "#efc3bd"
 	colDot              = "#3b6fb6"
 	colP50, colP85      = "#2b7a4b", "#c0392b"
+	colWeeklyP85        = "#7d3c98"
 	plotW, plotH        = chartW - padL - padR, chartH - padT - padB
 	plotBottom          = padT + plotH
 	emptyChartMessageFS = 11
@@ -59,12 +60,49 @@ func (s *svg) done() template.HTML {
 
 // legend draws coloured keys left to right at the top.
 func (s *svg) legend(items ...[2]string) {
-	x := padL
-	for _, it := range items {
-		s.f(`<rect x="%.1f" y="6" width="10" height="10" fill="%s"/>`, x, it[1])
-		s.text(x+14, 15, "start", 11, "#333", it[0])
-		x += 22 + 6.2*float64(utf8.RuneCountInString(it[0]))
+	keys := make([]legendKey, len(items))
+	for i, it := range items {
+		keys[i] = legendKey{label: it[0], colour: it[1], opacity: 1}
 	}
+	s.legendKeys(keys)
+}
+
+// legendKey is one key of a legend: a swatch of colour at opacity.
+type legendKey struct {
+	label, colour string
+	opacity       float64
+}
+
+func (s *svg) legendKeys(keys []legendKey) { s.keysAt(padL, 15, 11, keys) }
+
+// keysAt draws legend keys left to right from x on the text baseline y.
+func (s *svg) keysAt(x, y, size float64, keys []legendKey) {
+	for _, k := range keys {
+		op := ""
+		if k.opacity < 1 {
+			op = fmt.Sprintf(` fill-opacity="%g"`, k.opacity)
+		}
+		sw := size - 1
+		s.f(`<rect x="%.1f" y="%.1f" width="%g" height="%g" fill="%s"%s/>`, x, y-sw+0.5, sw, sw, k.colour, op)
+		s.text(x+sw+4, y, "start", size, "#333", k.label)
+		x += sw + 8 + textWidth(k.label, size)
+	}
+}
+
+// unitLabel names the y axis's unit above the plot's top left corner,
+// inside the chart (a long unit such as "defects" would not fit left of
+// the axis).
+func (s *svg) unitLabel(unit string) {
+	if unit != "" {
+		s.text(padL+2, padT-4, "start", 9, "#555", unit)
+	}
+}
+
+// textWidth estimates the width of text at a font size in SVG units: 0.6
+// em a character, a little more than system-ui's average, so that layouts
+// built on it leave room (the browser test measures the real boxes).
+func textWidth(txt string, size float64) float64 {
+	return 0.6 * size * float64(utf8.RuneCountInString(txt))
 }
 
 // yAxis draws gridlines and labels for 0..top and returns the y of a value.
@@ -76,9 +114,7 @@ func (s *svg) yAxis(top float64, unit string) func(float64) float64 {
 		s.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd" stroke-width="0.6"/>`, padL, yy, chartW-padR, yy)
 		s.text(padL-4, yy+3.5, "end", 10, "#555", fmtNum(v))
 	}
-	if unit != "" {
-		s.text(padL-4, padT-8, "end", 9, "#555", unit)
-	}
+	s.unitLabel(unit)
 	return y
 }
 
@@ -184,9 +220,13 @@ func VelocityChart(t Team) template.HTML {
 }
 
 // CycleScatter draws each finished issue's cycle time against the day it
-// was done, with the p50 and p85 of the plotted issues as lines.
+// was done, with the p50 and p85 of the plotted issues (all charted weeks)
+// as dashed lines and each week's own p85 (the figure of the card and the
+// health table) as a line through the weeks. The y axis keeps the body
+// readable: see scatterTop; issues above it are drawn as ▲ markers (class
+// "clipped") on the top edge, with their value in the tooltip and a note.
 func CycleScatter(t Team) template.HTML {
-	s := newSVG(fmt.Sprintf("Cycle time of %s: one dot per finished issue, with p50 and p85", t.BoardName))
+	s := newSVG(fmt.Sprintf("Cycle time of %s: one dot per finished issue, with p50 and p85 of the %d charted weeks and each week's p85", t.BoardName, len(t.Weeks)))
 	if len(t.CycleTimes) == 0 || len(t.Weeks) == 0 {
 		return s.empty("No finished issues with a cycle time in these weeks")
 	}
@@ -197,34 +237,76 @@ func CycleScatter(t Team) template.HTML {
 	}
 	days := last.Sub(from).Hours()/24 + 7
 	var xs []float64
-	m := 0.0
 	for _, c := range t.CycleTimes {
 		xs = append(xs, c.CycleDays)
-		m = max(m, c.CycleDays)
 	}
 	slices.Sort(xs)
 	p50, p85 := metrics.Percentile(xs, 50), metrics.Percentile(xs, 85)
-	s.legend([2]string{"p50 " + fmtDays(p50) + " d", colP50}, [2]string{"p85 " + fmtDays(p85) + " d", colP85})
-	y := s.yAxis(niceTop(m), "days")
+	top := scatterTop(xs)
+	wk := fmt.Sprintf("%d-wk ", len(t.Weeks))
+	s.legend([2]string{wk + "p50 " + fmtDays(p50) + " d", colP50}, [2]string{wk + "p85 " + fmtDays(p85) + " d", colP85},
+		[2]string{"weekly p85", colWeeklyP85})
+	y := s.yAxis(top, "days")
 	x := func(d float64) float64 { return padL + d/days*plotW }
+	clipped := 0
 	for _, c := range t.CycleTimes {
 		d, err := time.Parse(time.DateOnly, c.Done)
 		if err != nil {
 			continue
 		}
+		cx := x(d.Sub(from).Hours()/24 + 0.5)
+		tip := fmt.Sprintf("%s (%s): %s days, done %s", c.Key, c.Type, fmtDays(c.CycleDays), c.Done)
+		if c.CycleDays > top {
+			clipped++
+			s.f(`<path class="clipped" d="M%.1f %.1fl4 7h-8z" fill="%s"><title>%s</title></path>`,
+				cx, padT, colP85, html.EscapeString(tip+", off the scale"))
+			continue
+		}
 		s.f(`<circle cx="%.1f" cy="%.1f" r="3" fill="%s" fill-opacity="0.7"><title>%s</title></circle>`,
-			x(d.Sub(from).Hours()/24+0.5), y(c.CycleDays), colDot,
-			html.EscapeString(fmt.Sprintf("%s (%s): %s days, done %s", c.Key, c.Type, fmtDays(c.CycleDays), c.Done)))
+			cx, y(c.CycleDays), colDot, html.EscapeString(tip))
 	}
 	for _, l := range []struct {
 		v   float64
 		col string
 	}{{p50, colP50}, {p85, colP85}} {
 		s.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.2" stroke-dasharray="5 3"/>`,
-			padL, y(l.v), chartW-padR, y(l.v), l.col)
+			padL, y(min(l.v, top)), chartW-padR, y(min(l.v, top)), l.col)
 	}
-	s.weekLabels(t.Weeks, func(i int) float64 { return x(7*float64(i) + 3.5) })
+	weekX := func(i int) float64 { return x(7*float64(i) + 3.5) }
+	var pts []string
+	for i, w := range t.Weeks {
+		if w.CycleP85 != nil {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", weekX(i), y(min(*w.CycleP85, top))))
+		}
+	}
+	if len(pts) > 0 {
+		s.f(`<polyline class="weekly-p85" points="%s" fill="none" stroke="%s" stroke-width="1.4"/>`, strings.Join(pts, " "), colWeeklyP85)
+	}
+	s.weekLabels(t.Weeks, weekX)
+	if clipped > 0 {
+		s.text(chartW-padR, chartH-4, "end", 9, "#555", fmt.Sprintf("▲ %s above %s d (max %s d)",
+			plural(clipped, "issue", "issues"), fmtNum(top), fmtNum(xs[len(xs)-1])))
+	}
 	return s.done()
+}
+
+// scatterTop is the top of the scatter's y axis for the sorted values xs.
+// It normally covers the largest value. When a few outliers would squash
+// the rest onto the floor it stops at niceTop(1.25 × body), body being the
+// largest value once the top 5 % (at least one value) are set aside, if the
+// largest value is more than 1.5 times that top.
+func scatterTop(xs []float64) float64 {
+	n := len(xs)
+	top := niceTop(xs[n-1])
+	if n < 5 {
+		return top
+	}
+	k := max(1, int(math.Ceil(0.05*float64(n))))
+	capped := niceTop(1.25 * xs[n-1-k])
+	if xs[n-1] > 1.5*capped {
+		return capped
+	}
+	return top
 }
 
 func (s *svg) weekLabels(ws []WeekPoint, x func(int) float64) {

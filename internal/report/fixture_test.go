@@ -192,12 +192,6 @@ func paymentsTeam(loc *time.Location) TeamInput {
 	return TeamInput{
 		SiteID: "acme", BoardID: 12, BoardName: "Payments", Unit: metrics.UnitPoints,
 		Sprints: ks, Weeks: ws, Cycles: cycles,
-		Forecast: &metrics.Forecast{
-			Items:       40,
-			DoneBy:      map[int]time.Time{50: now.AddDate(0, 0, 42), 85: now.AddDate(0, 0, 56), 95: now.AddDate(0, 0, 63)},
-			WeeksNeeded: map[int]int{50: 6, 85: 8, 95: 9},
-			Trials:      10000, Seed: 7, Samples: 12,
-		},
 		DataQuality:     metrics.DataQuality{UnestimatedInSprint: 2, ChangelogIncomplete: 1, Flags: []string{metrics.FlagUnestimated, metrics.FlagChangelogIncomplete}},
 		EstimationField: "customfield_10016", EstimationSource: "board-configuration",
 	}

@@ -135,3 +135,17 @@ func trendArrow(t string) string {
 	}
 	return NA
 }
+
+// trendClass says whether a health row's move is good: "better" or
+// "worse" by the row's better direction (higher or lower), "" when it did
+// not move or has no better direction. The HTML colours the arrow by it.
+func trendClass(trend, better string) string {
+	up := trend == TrendUp
+	if (trend != TrendUp && trend != TrendDown) || (better != "higher" && better != "lower") {
+		return ""
+	}
+	if up == (better == "higher") {
+		return "better"
+	}
+	return "worse"
+}

@@ -50,6 +50,8 @@ type Input struct {
 	// DataAsOf is how fresh each site's data is: one entry per site the
 	// report covers (the configured sites), whether or not it has data.
 	DataAsOf []SiteAsOf
+	// Forecast configures each team's forecast (report.forecast).
+	Forecast ForecastSettings
 	// DocsBaseURL prefixes every definition link ("…/docs/" → "…/docs/metrics.md#velocity").
 	// Default DefaultDocsBaseURL.
 	DocsBaseURL string
@@ -66,7 +68,6 @@ type TeamInput struct {
 	// Cycles are the per-issue cycle times (metrics.Result.CycleTimes), for
 	// the scatter chart; may be empty.
 	Cycles           []metrics.IssueCycle
-	Forecast         *metrics.Forecast // nil: no forecast shown
 	DataQuality      metrics.DataQuality
 	EstimationField  string
 	EstimationSource string
@@ -109,26 +110,27 @@ type Team struct {
 	GoalCompletionRate *float64          `json:"goal_completion_rate"`
 
 	// The report week's flow figures; Partial when the week was not over at generation.
-	WeekData       bool         `json:"week_data"` // false: no weekly KPIs for this week
-	Partial        bool         `json:"partial"`
-	CycleTimeDays  Dist         `json:"cycle_time_days"`
-	LeadTimeDays   Dist         `json:"lead_time_days"`
-	DayUnit        string       `json:"day_unit"` // calendar or working days
-	Throughput     int          `json:"throughput"`
-	WIP            int          `json:"wip"`
-	AgeingWIP      []AgeingItem `json:"ageing_wip"`
-	DefectsFound   int          `json:"defects_found"`
-	EscapedDefects int          `json:"escaped_defects"`
-	EscapeRate     *float64     `json:"escape_rate"`
-	Reopened       int          `json:"reopened"`
-	Backlog        Backlog      `json:"backlog"`
-	CarryOver      *CarryOver   `json:"carry_over"`
-	Forecast       *Forecast    `json:"forecast"`
-	DataQuality    DataQuality  `json:"data_quality"`
-	Health         []HealthRow  `json:"health"`
-	Callouts       []Callout    `json:"callouts"`
-	Weeks          []WeekPoint  `json:"weeks"`       // the charted weeks, oldest first
-	CycleTimes     []CyclePoint `json:"cycle_times"` // issues done in the charted weeks
+	WeekData       bool          `json:"week_data"` // false: no weekly KPIs for this week
+	Partial        bool          `json:"partial"`
+	CycleTimeDays  Dist          `json:"cycle_time_days"`
+	LeadTimeDays   Dist          `json:"lead_time_days"`
+	ByType         []TypeFigures `json:"by_type"`  // the week's figures per issue type
+	DayUnit        string        `json:"day_unit"` // calendar or working days
+	Throughput     int           `json:"throughput"`
+	WIP            int           `json:"wip"`
+	AgeingWIP      []AgeingItem  `json:"ageing_wip"`
+	DefectsFound   int           `json:"defects_found"`
+	EscapedDefects int           `json:"escaped_defects"`
+	EscapeRate     *float64      `json:"escape_rate"`
+	Reopened       int           `json:"reopened"`
+	Backlog        Backlog       `json:"backlog"`
+	CarryOver      *CarryOver    `json:"carry_over"`
+	Forecast       *Forecast     `json:"forecast"`
+	DataQuality    DataQuality   `json:"data_quality"`
+	Health         []HealthRow   `json:"health"`
+	Callouts       []Callout     `json:"callouts"`
+	Weeks          []WeekPoint   `json:"weeks"`       // the charted weeks, oldest first
+	CycleTimes     []CyclePoint  `json:"cycle_times"` // issues done in the charted weeks
 }
 
 // VelocityAverage is the mean completed points of the last ≤Window closed
@@ -173,6 +175,8 @@ type Sprint struct {
 	Name            string   `json:"name"`
 	State           string   `json:"state"`
 	Partial         bool     `json:"partial"` // still running: figures as of as_of
+	Status          string   `json:"status"`  // closed, in_progress or overdue
+	OverdueDays     int      `json:"overdue_days"`
 	Goal            string   `json:"goal"`
 	StartDate       string   `json:"start_date"`
 	EndDate         string   `json:"end_date"` // completion (or planned end); "" when unknown
@@ -182,7 +186,7 @@ type Sprint struct {
 	RemovedPoints   float64  `json:"removed_points"`
 	SayDoRatio      *float64 `json:"say_do_ratio"`
 	ScopeChange     *float64 `json:"scope_change"`
-	GoalMet         *bool    `json:"goal_met"`
+	GoalMet         *bool    `json:"goal_met"` // null while the sprint runs
 	GoalMethod      string   `json:"goal_method"`
 	CarryOverIssues int      `json:"carry_over_issues"`
 	CarryOverPoints float64  `json:"carry_over_points"`
@@ -229,29 +233,6 @@ type CarryOver struct {
 	Points2Plus float64  `json:"points_2plus"`
 	Keys        []string `json:"keys"`
 	Keys2Plus   []string `json:"keys_2plus"`
-}
-
-// Forecast is a Monte Carlo forecast from weekly throughput.
-type Forecast struct {
-	Items   int              `json:"items"` // 0: no "when" question asked
-	DoneBy  []ForecastDate   `json:"done_by"`
-	By      string           `json:"by"` // "" : no "how many" question asked
-	AtLeast []ForecastAmount `json:"at_least"`
-	Trials  int              `json:"trials"`
-	Samples int              `json:"samples"` // weeks of throughput drawn from
-}
-
-// ForecastDate: Items are done by Date in Confidence % of trials.
-type ForecastDate struct {
-	Confidence int    `json:"confidence"`
-	Date       string `json:"date"`
-	Weeks      int    `json:"weeks"`
-}
-
-// ForecastAmount: at least Items are done by Forecast.By in Confidence % of trials.
-type ForecastAmount struct {
-	Confidence int `json:"confidence"`
-	Items      int `json:"items"`
 }
 
 // DataQuality says what the figures cannot see.
@@ -375,7 +356,9 @@ func Build(in Input) (*Report, error) {
 			return nil, fmt.Errorf("report: board %d of site %q listed twice", ti.BoardID, ti.SiteID)
 		}
 		seen[id] = true
-		r.Teams = append(r.Teams, buildTeam(ti, in.Week, loc, base))
+		t := buildTeam(ti, in.Week, loc, base, in.Now)
+		t.Forecast = teamForecast(ti, in.Week, loc, in.Now, in.Forecast)
+		r.Teams = append(r.Teams, t)
 	}
 	for _, oi := range in.Outcomes {
 		r.Outcomes = append(r.Outcomes, buildOutcome(oi, end, loc, base))
@@ -387,8 +370,14 @@ func Build(in Input) (*Report, error) {
 	return r, nil
 }
 
-func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team {
+func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string, now time.Time) Team {
 	end := week.End(loc)
+	// ref is the last instant the report covers: the week's end, or now
+	// while the week is not over.
+	ref := end.Add(-time.Nanosecond)
+	if now.Before(ref) {
+		ref = now
+	}
 	t := Team{
 		SiteID:           ti.SiteID,
 		BoardID:          ti.BoardID,
@@ -399,6 +388,7 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 		Sprints:          []Sprint{},
 		VelocityAverages: []VelocityAverage{},
 		AgeingWIP:        []AgeingItem{},
+		ByType:           []TypeFigures{},
 		Weeks:            []WeekPoint{},
 		CycleTimes:       []CyclePoint{},
 		DayUnit:          "calendar",
@@ -425,7 +415,7 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 		}
 	}
 	for _, k := range ks[max(0, len(ks)-MaxSprints):] {
-		t.Sprints = append(t.Sprints, sprintOf(k, loc))
+		t.Sprints = append(t.Sprints, sprintOf(k, loc, ref))
 	}
 	if n := len(closed); n > 0 {
 		last := closed[n-1]
@@ -470,6 +460,7 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 		t.WeekData = true
 		t.Partial = w.Partial
 		t.CycleTimeDays, t.LeadTimeDays = distOf(w.CycleTime), distOf(w.LeadTime)
+		t.ByType = byTypeOf(w)
 		// metrics says "calendar-days" or "working-days"; the report says "calendar" or "working".
 		t.DayUnit = cmp.Or(strings.TrimSuffix(w.DayUnit, "-days"), "calendar")
 		t.Throughput, t.WIP = w.Throughput, w.WIP
@@ -509,12 +500,12 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string) Team
 		return cmp.Or(a.doneAt.Compare(b.doneAt), strings.Compare(a.Key, b.Key))
 	})
 
-	if ti.Forecast != nil {
-		t.Forecast = forecastOf(*ti.Forecast, loc)
-	}
 	t.DataQuality = qualityOf(ti.DataQuality, t.Unit)
 	f := factsOf(week, byWeek, closed, t.Unit)
 	f.carryOver = t.CarryOver
+	if n := len(t.Sprints); n > 0 && t.Sprints[n-1].Status != SprintClosed {
+		f.running = &t.Sprints[n-1]
+	}
 	t.Health = healthRows(f, base)
 	t.Callouts = callouts(f, base)
 	return t
@@ -527,7 +518,9 @@ func sprintEnd(k metrics.SprintKPI) *time.Time {
 	return k.EndDate
 }
 
-func sprintOf(k metrics.SprintKPI, loc *time.Location) Sprint {
+// sprintOf shapes a sprint as of ref. A running sprint has no goal verdict
+// yet (metrics judges its figures so far), only a status.
+func sprintOf(k metrics.SprintKPI, loc *time.Location, ref time.Time) Sprint {
 	s := Sprint{
 		SprintID: k.SprintID, Name: k.Name, State: k.State, Partial: k.Partial, Goal: k.Goal,
 		StartDate:       k.StartDate.In(loc).Format(time.DateOnly),
@@ -540,6 +533,10 @@ func sprintOf(k metrics.SprintKPI, loc *time.Location) Sprint {
 	if e := sprintEnd(k); e != nil {
 		s.EndDate = e.In(loc).Format(time.DateOnly)
 	}
+	s.Status, s.OverdueDays = sprintStatus(k, ref, loc)
+	if s.Status != SprintClosed {
+		s.GoalMet = nil
+	}
 	return s
 }
 
@@ -548,22 +545,6 @@ func distOf(d metrics.Distribution) Dist {
 		return Dist{}
 	}
 	return Dist{Count: d.Count, P50: ptr(round1(d.P50)), P85: ptr(round1(d.P85)), P95: ptr(round1(d.P95)), Mean: ptr(round1(d.Mean))}
-}
-
-func forecastOf(f metrics.Forecast, loc *time.Location) *Forecast {
-	out := &Forecast{Items: f.Items, Trials: f.Trials, Samples: f.Samples, DoneBy: []ForecastDate{}, AtLeast: []ForecastAmount{}}
-	for _, c := range metrics.Confidences {
-		if d, ok := f.DoneBy[c]; ok {
-			out.DoneBy = append(out.DoneBy, ForecastDate{Confidence: c, Date: d.In(loc).Format(time.DateOnly), Weeks: f.WeeksNeeded[c]})
-		}
-		if n, ok := f.AtLeast[c]; ok {
-			out.AtLeast = append(out.AtLeast, ForecastAmount{Confidence: c, Items: n})
-		}
-	}
-	if !f.By.IsZero() {
-		out.By = f.By.In(loc).Format(time.DateOnly)
-	}
-	return out
 }
 
 func qualityOf(q metrics.DataQuality, unit string) DataQuality {

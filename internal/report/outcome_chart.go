@@ -48,7 +48,21 @@ func OutcomeChart(o Outcome) template.HTML {
 	if o.Direction == DirectionLowerIsBetter {
 		arrow = "↓ better"
 	}
-	s.legend([2]string{shortLabel(o.Name, 24) + " (" + arrow + ")", colOutcome}, [2]string{"after window", colUndecided})
+	s.legend([2]string{shortLabel(o.Name, 24) + " (" + arrow + ")", colOutcome})
+	// The after windows' key, at the bottom: one swatch per verdict shown,
+	// in the bands' colour.
+	var keys []legendKey
+	seen := map[string]bool{}
+	for _, r := range o.ReleasesInChart() {
+		if v := verdictText(r.Verdict); !seen[v] {
+			seen[v] = true
+			keys = append(keys, legendKey{label: v, colour: verdictColour(r.Verdict), opacity: 0.35})
+		}
+	}
+	if len(keys) > 0 {
+		s.text(padL, chartH-4, "start", 9, "#333", "after window:")
+		s.keysAt(padL+4+textWidth("after window:", 9), chartH-4, 9, keys)
+	}
 	from, to := mondayOf(o.from), o.to
 	span := to.Sub(from).Hours()
 	x := func(t time.Time) float64 { return padL + t.Sub(from).Hours()/span*plotW }
@@ -69,9 +83,7 @@ func OutcomeChart(o Outcome) template.HTML {
 		s.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd" stroke-width="0.6"/>`, padL, y(v), chartW-padR, y(v))
 		s.text(padL-4, y(v)+3.5, "end", 10, "#555", fmtCompact(v))
 	}
-	if o.Unit != "" {
-		s.text(padL-4, padT-8, "end", 9, "#555", o.Unit)
-	}
+	s.unitLabel(o.Unit)
 
 	// After windows first, so that the line and the markers are drawn over them.
 	rels := o.ReleasesInChart()
@@ -101,23 +113,63 @@ func OutcomeChart(o Outcome) template.HTML {
 		s.f(`<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s</title></circle>`, x(p.at), y(p.Value), colOutcome,
 			html.EscapeString(fmt.Sprintf("%s: %s %s", p.Date, fmtNum(p.Value), o.Unit)))
 	}
-	for i, r := range rels {
+	var rows []float64 // per label row, the right end of its last label
+	for _, r := range rels {
 		xr := x(r.at)
 		s.f(`<g class="release-marker"><title>%s</title>`, html.EscapeString(fmt.Sprintf("Release %s on %s", r.Name, r.Date)))
 		s.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.2" stroke-dasharray="4 2"/>`, xr, padT, xr, plotBottom, colRelease)
-		anchor, lx := "start", xr+2
-		if xr > chartW-padR-60 {
-			anchor, lx = "end", xr-2
+		if lx, row, anchor, ok := placeLabel(&rows, xr, shortLabel(r.Name, 14)); ok {
+			s.text(lx, padT+9+releaseRowH*float64(row), anchor, 9, colRelease, shortLabel(r.Name, 14))
 		}
-		s.text(lx, padT+9+10*float64(i%2), anchor, 9, colRelease, shortLabel(r.Name, 14))
 		s.b.WriteString(`</g>`)
 	}
-	// Date labels: the last value's, then every step-th before it.
+	// Date labels: the last value's, then every step-th before it, each
+	// kept inside the plot's width and left out where it would touch the
+	// label after it.
 	step2 := max(1, (len(o.Series)+4)/5)
+	next := math.Inf(1) // left end of the label placed last (to the right)
 	for i := len(o.Series) - 1; i >= 0; i -= step2 {
-		s.text(x(o.Series[i].at), plotBottom+12, "middle", 9, "#333", o.Series[i].at.Format("Jan 2"))
+		lbl := o.Series[i].at.Format("Jan 2")
+		w := textWidth(lbl, 9)
+		lx := min(max(x(o.Series[i].at)-w/2, padL), chartW-padR-w)
+		if lx+w+4 > next {
+			continue
+		}
+		s.text(lx, plotBottom+12, "start", 9, "#333", lbl)
+		next = lx
 	}
 	return s.done()
+}
+
+// releaseRowH is the distance between rows of release labels; maxReleaseRows
+// how many rows there are before a label is left out (its marker keeps the
+// name in its tooltip).
+const (
+	releaseRowH    = 11.0
+	maxReleaseRows = 3
+)
+
+// placeLabel places a release label beside its marker at xr: to the right
+// (or, near the right edge, to the left), in the first row whose labels end
+// before it starts. Markers come in date order, so each row fills left to
+// right. ok is false when every row is taken there.
+func placeLabel(rows *[]float64, xr float64, txt string) (lx float64, row int, anchor string, ok bool) {
+	w := textWidth(txt, 9)
+	x0, anchor, lx := xr+2, "start", xr+2
+	if x0+w > chartW-padR {
+		x0, anchor, lx = xr-2-w, "end", xr-2
+	}
+	for i, end := range *rows {
+		if end+4 <= x0 {
+			(*rows)[i] = x0 + w
+			return lx, i, anchor, true
+		}
+	}
+	if len(*rows) < maxReleaseRows {
+		*rows = append(*rows, x0+w)
+		return lx, len(*rows) - 1, anchor, true
+	}
+	return 0, 0, "", false
 }
 
 // ReleasesInChart returns the releases dated within the chart's span: the

@@ -186,7 +186,7 @@ func TestOutcomeChartReleaseMarkers(t *testing.T) {
 	// Berlin, 84 days plus the hour of the end of summer time = 2017 h;
 	// 2026-10-08 00:00 is 38 days = 912 h in: x = 34 + 912/2017 × 358 = 195.9.
 	svg := string(OutcomeChart(outcomeByName(t, r, "Activation rate")))
-	if !strings.Contains(svg, `<line x1="195.9" y1="26.0" x2="195.9"`) {
+	if !strings.Contains(svg, `<line x1="195.9" y1="32.0" x2="195.9"`) {
 		t.Errorf("release 2.0 marker not at x 195.9:\n%s", svg)
 	}
 	// After windows: 2.0 (W43–W46) is shaded; 2.1's starts at the chart's end.

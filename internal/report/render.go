@@ -20,29 +20,26 @@ var templateFS embed.FS
 // results in context; text/template (Markdown) relies on md for text that
 // comes from Jira.
 var funcs = map[string]any{
-	"stamp":  stamp,
-	"pct":    optPct,
-	"days":   optDays,
-	"num":    optNum,
-	"qty":    fmtNum,
-	"num1":   fmtNum,
-	"days1":  fmtDays,
-	"kind":   fmtKind,
-	"goal":   fmtGoal,
-	"arrow":  trendArrow,
-	"icon":   severityIcon,
-	"join":   func(s []string) string { return strings.Join(s, ", ") },
-	"signed": signed,
-	"md":     mdEscape,
-	"goalCell": func(met *bool, goal string) string {
-		if goal == "" {
-			return fmtGoal(met)
-		}
-		if met == nil {
-			return goal
-		}
-		return fmtGoal(met) + ": " + goal
-	},
+	"stamp":         stamp,
+	"pct":           optPct,
+	"days":          optDays,
+	"num":           optNum,
+	"qty":           fmtNum,
+	"num1":          fmtNum,
+	"days1":         fmtDays,
+	"kind":          fmtKind,
+	"goal":          fmtGoal,
+	"arrow":         trendArrow,
+	"trendClass":    trendClass,
+	"icon":          severityIcon,
+	"join":          func(s []string) string { return strings.Join(s, ", ") },
+	"signed":        signed,
+	"md":            mdEscape,
+	"sprintGoal":    sprintGoalText,
+	"forecastItems": forecastItems,
+	"forecastNone":  forecastNone,
+	"forecastBasis": forecastBasis,
+	"sprintState":   sprintStateText,
 	"unitNote": func(unit string) string {
 		if unit == "issues" {
 			return "Sprint figures count issues: the board has no story-point estimates."
