@@ -153,7 +153,7 @@ func TestAnalyze(t *testing.T) {
 		}
 		for _, want := range []string{"Release 2.3 (2026-10-21)", "activation averaged 24.3% in the 4 weeks after (3 with a value) from 2026-W45",
 			"2 weeks after the release", "only 3 of 4 weeks after", "The 8 weeks before (3 with a value, mean 20%)",
-			"4.33% above the 20% its prior trend predicts", "improved together with the release", "correlation only"} {
+			"4.33 pp above the 20% its prior trend predicts", "improved together with the release", "correlation only"} {
 			if !strings.Contains(r.Text, want) {
 				t.Errorf("text lacks %q:\n%s", want, r.Text)
 			}

@@ -122,6 +122,9 @@ func fitTrend(xs, ys []float64) trendFit {
 		sxy += (xs[i] - f.meanX) * (ys[i] - meanY)
 	}
 	f.slope = sxy / f.sxx
+	if math.Abs(f.slope) < 1e-12*scale {
+		f.slope = 0 // rounding in the sums, not a slope
+	}
 	f.at0 = meanY - f.slope*f.meanX
 	var ssr float64
 	for i := range xs {
@@ -192,7 +195,7 @@ func releaseWindow(m Metric, r Release, lagWeeks int, opts Options, vals map[tim
 	rel := fmt.Sprintf("Release %s (%s)", r.Name, r.Date.UTC().Format(time.DateOnly))
 	lagText := ""
 	if lagWeeks > 0 {
-		lagText = fmt.Sprintf(", %d weeks after the release for the expected lag", lagWeeks)
+		lagText = fmt.Sprintf(", %s after the release for the expected lag", plural(lagWeeks, "week", "weeks"))
 	}
 	if len(yb) < MinBeforeWeeks || len(ya) == 0 {
 		rw.Verdict = VerdictNoData
@@ -231,16 +234,16 @@ func releaseWindow(m Metric, r Release, lagWeeks int, opts Options, vals map[tim
 	}
 	trend := "no trend beyond its noise"
 	if trending {
-		trend = fmt.Sprintf("a trend of %s a week", signedVal(f.slope, m.Unit))
+		trend = fmt.Sprintf("a trend of %s a week", signedDiff(f.slope, m.Unit))
 	}
 	head := fmt.Sprintf("%s: %s averaged %s in the %d weeks after (%d with a value) from %s%s%s. "+
 		"The %d weeks before (%d with a value, mean %s) show %s",
 		rel, m.Name, fmtVal(*rw.AfterMean, m.Unit), K, len(ya), weekLabel(rw.AfterStart), lagText, partial,
 		B, len(yb), fmtVal(*rw.BeforeMean, m.Unit), trend)
 	if !trending && f.slope != 0 {
-		head += fmt.Sprintf(" (%s a week)", signedVal(f.slope, m.Unit))
+		head += fmt.Sprintf(" (%s a week)", signedDiff(f.slope, m.Unit))
 	}
-	noise := fmt.Sprintf("the ±%s that the scatter of the weeks before around their line allows (95%%)", fmtVal(band, m.Unit))
+	noise := fmt.Sprintf("the ±%s that the scatter of the weeks before around their line allows (95%%)", fmtDiff(band, m.Unit))
 	switch rw.Verdict {
 	case VerdictImproved, VerdictWorsened:
 		side := "above"
@@ -253,14 +256,14 @@ func releaseWindow(m Metric, r Release, lagWeeks int, opts Options, vals map[tim
 		}
 		rw.Text = fmt.Sprintf("%s. The after weeks came in %s %s the %s its prior trend predicts, beyond %s: %s %s together with "+
 			"the release; this shows correlation only, other things changed in the same weeks.",
-			head, fmtVal(math.Abs(dev), m.Unit), side, fmtVal(exp, m.Unit), noise, m.Name, word)
+			head, fmtDiff(math.Abs(dev), m.Unit), side, fmtVal(exp, m.Unit), noise, m.Name, word)
 	case VerdictContinuesTrend:
 		rw.Text = fmt.Sprintf("%s, which predicts %s; the after weeks are %s from that, within %s: %s continues its prior "+
 			"trend, and shows no change of its own around the release.",
-			head, fmtVal(exp, m.Unit), signedVal(dev, m.Unit), noise, m.Name)
+			head, fmtVal(exp, m.Unit), signedDiff(dev, m.Unit), noise, m.Name)
 	default:
 		rw.Text = fmt.Sprintf("%s. The after weeks are %s from the %s it predicts, within %s: within noise, no change around the release.",
-			head, signedVal(dev, m.Unit), fmtVal(exp, m.Unit), noise)
+			head, signedDiff(dev, m.Unit), fmtVal(exp, m.Unit), noise)
 	}
 	return rw
 }

@@ -3,6 +3,7 @@ package outcomes
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -28,6 +29,9 @@ func pct(v, base float64) *float64 {
 func fmtNum(f float64) string {
 	var s string
 	switch a := math.Abs(f); {
+	case a > 0 && a < 0.01:
+		g, _ := strconv.ParseFloat(fmt.Sprintf("%.2g", f), 64)
+		s = strconv.FormatFloat(g, 'f', -1, 64) // 0.0025, not 0
 	case a >= 100:
 		s = fmt.Sprintf("%.0f", f)
 	case a >= 10:
@@ -53,12 +57,23 @@ func signed(f float64) string {
 
 func fmtPct(p float64) string { return signed(p) + "%" }
 
-// signedVal is fmtVal with a sign: "+2", "-1.5%", "+1000 EUR".
-func signedVal(f float64, unit string) string {
-	if f > 0 {
-		return "+" + fmtVal(f, unit)
+// fmtDiff formats a difference of two values: as fmtVal, but in
+// percentage points ("1.5 pp") for a metric measured in percent.
+func fmtDiff(f float64, unit string) string {
+	if unit == "%" {
+		return fmtNum(f) + " pp"
 	}
 	return fmtVal(f, unit)
+}
+
+// signedDiff is fmtDiff with a sign: "+2", "-1.5 pp", "+1000 EUR"; no sign
+// on a figure that rounds to 0.
+func signedDiff(f float64, unit string) string {
+	if s := fmtDiff(f, unit); f > 0 && fmtNum(f) != "0" {
+		return "+" + s
+	} else {
+		return s
+	}
 }
 
 func fmtVal(f float64, unit string) string {

@@ -39,7 +39,7 @@ func TestAsOfInEveryFormat(t *testing.T) {
 	if err := json.Unmarshal(rendered.JSON, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != 3 || len(doc.DataAsOf) != 2 || doc.DataAsOf[0].SiteID != "acme" || !doc.DataAsOf[0].CoversWeek ||
+	if doc.SchemaVersion != 4 || len(doc.DataAsOf) != 2 || doc.DataAsOf[0].SiteID != "acme" || !doc.DataAsOf[0].CoversWeek ||
 		doc.DataAsOf[1].CoversWeek || !doc.DataAsOf[1].AsOf.Equal(time.Date(2026, 11, 21, 17, 0, 0, 0, time.UTC)) {
 		t.Fatalf("JSON data_as_of: %+v", doc)
 	}

@@ -14,7 +14,7 @@ import (
 // SchemaVersion is the version of the JSON report (docs/report-schema.md).
 // It changes only when a key is removed, renamed or changes meaning; adding
 // a key bumps it too, since the schema forbids unknown keys.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // DefaultDocsBaseURL is where figure links point when Input.DocsBaseURL is
 // empty: the docs/ directory of the project repository.

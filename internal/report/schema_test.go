@@ -52,7 +52,7 @@ func TestValidateJSONRejects(t *testing.T) {
 	}{
 		"UnknownTopKey":   {func(m map[string]any) { m["extra"] = 1 }, `unknown key "extra"`},
 		"MissingTeams":    {func(m map[string]any) { delete(m, "teams") }, `missing required key "teams"`},
-		"WrongVersion":    {func(m map[string]any) { m["schema_version"] = 1 }, "$.schema_version: must be 3"},
+		"WrongVersion":    {func(m map[string]any) { m["schema_version"] = 1 }, "$.schema_version: must be 4"},
 		"StringForNumber": {func(m map[string]any) { team(m)["throughput"] = "3" }, "$.teams[0].throughput: string is not of type integer"},
 		"FractionalCount": {func(m map[string]any) { team(m)["wip"] = 1.5 }, "$.teams[0].wip: number is not of type integer"},
 		"NullList":        {func(m map[string]any) { team(m)["sprints"] = nil }, "$.teams[0].sprints: null is not of type array"},
