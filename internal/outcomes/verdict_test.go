@@ -178,3 +178,43 @@ func TestVerdictLowerIsBetter(t *testing.T) {
 		t.Fatalf("lower is better: %+v", r)
 	}
 }
+
+// The lag shifts the after window and its x: the straight line of
+// TestVerdictStraightLine (100 in W36, +2 a week, 122 in W47) with the
+// release in W42 and a 2-week lag. Before window W34–W41, values in
+// W36–W41 (100 … 110, x = -6 … -1); after window W44–W47 (x = 2 … 5,
+// mean 3.5): the line through the before weeks is at 112 for x = 0 and
+// predicts 112 + 2·3.5 = 119 = the after mean (116+118+120+122)/4. On
+// the trend. (Reading the after weeks as x = 0 … 3 would predict 115 and
+// call +4 an improvement.) A release in W46 with the same lag has its
+// after window start in W48, after the analysed week: the 8 before
+// weeks have values, none after: not enough data.
+func TestVerdictLag(t *testing.T) {
+	vals := map[int]float64{}
+	for w := 36; w <= 47; w++ {
+		vals[w] = 100 + 2*float64(w-36)
+	}
+	in := outcomes.Input{
+		Metrics: []outcomes.Metric{{Name: "m", Granularity: outcomes.GranularityWeek}},
+		Values:  weeklyValues("m", vals),
+		Links:   []outcomes.Link{{Metric: "m", FixVersions: []string{"r", "late"}, Lag: 14 * 24 * time.Hour}},
+		Releases: []outcomes.Release{{Name: "r", Date: mon[42].Add(time.Hour)},
+			{Name: "late", Date: mon[46].Add(time.Hour)}},
+	}
+	a, err := outcomes.Analyze(in, outcomes.Options{Week: mon[47]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := a.Outcomes[0].Releases
+	if len(rs) != 2 {
+		t.Fatalf("releases: %+v", rs)
+	}
+	if r := rs[0]; r.Verdict != outcomes.VerdictContinuesTrend || !r.AfterStart.Equal(mon[44]) || r.BeforeWeeks != 6 || r.AfterWeeks != 4 ||
+		!near(r.Expected, 119) || !nearTol(r.VsExpected, 0, 1e-9) || !near(r.Delta, 14) {
+		t.Fatalf("lagged release: %+v", r)
+	}
+	if r := rs[1]; r.Verdict != outcomes.VerdictNoData || r.Complete || r.BeforeWeeks != 8 || r.AfterWeeks != 0 || r.AfterMean != nil ||
+		!contains(r.Text, "values in 8 of the 8 weeks before") || !contains(r.Text, "in 0 of the 4 weeks after, from 2026-W48") {
+		t.Fatalf("after window not started: %+v", r)
+	}
+}
