@@ -87,6 +87,7 @@ type ReleaseWindow struct {
 	VsExpected   *float64 `json:"vs_expected,omitempty"`    // AfterMean − Expected
 	NoiseSD      *float64 `json:"noise_sd,omitempty"`       // residual standard deviation before the release
 	Band         *float64 `json:"band,omitempty"`           // |VsExpected| above this is a change
+	NoiseModel   string   `json:"noise_model,omitempty"`    // ModelLine or ModelWalk: whose Expected and Band are shown
 	Complete     bool     `json:"complete"`                 // the after window has ended by the analysed week
 	Verdict      string   `json:"verdict"`                  // improved | worsened | continues_trend | within_noise | no_data
 	Text         string   `json:"text"`
@@ -137,11 +138,80 @@ func fitTrend(xs, ys []float64) trendFit {
 	return f
 }
 
-// band is the half-width of the 95 % prediction interval for the mean of
-// m new weekly values at mean offset meanX: t·sd·√(1/m + 1/n + (x̄a−x̄b)²/Sxx).
-func (f trendFit) band(m int, meanX float64) float64 {
-	d := meanX - f.meanX
-	return f.t * f.sd * math.Sqrt(1/float64(m)+1/float64(f.n)+d*d/f.sxx)
+// Noise models of a release verdict.
+const (
+	// ModelLine: a straight line with independent noise around it (a score
+	// such as NPS that scatters around its level or trend).
+	ModelLine = "line"
+	// ModelWalk: a random walk with drift, whose week-to-week changes are
+	// independent (a stock such as MRR, where each week builds on the last).
+	ModelWalk = "random_walk"
+)
+
+// prediction is one noise model's expectation for the after window's mean.
+type prediction struct {
+	model               string
+	expected, dev, band float64
+	sd                  float64
+}
+
+// ratio is |dev| in bands: above 1 the model cannot explain the after weeks.
+func (p prediction) ratio() float64 {
+	if p.band == 0 {
+		if p.dev == 0 {
+			return 0
+		}
+		return math.Inf(1)
+	}
+	return math.Abs(p.dev) / p.band
+}
+
+// predict extrapolates the line over the after weeks xa: the band is the
+// half-width of the 95 % prediction interval for the mean of m new values,
+// t·sd·√(1/m + 1/n + (x̄a−x̄b)²/Sxx).
+func (f trendFit) predict(xa []float64, afterMean float64) prediction {
+	m := float64(len(xa))
+	meanXA := 0.0
+	for _, x := range xa {
+		meanXA += x / m
+	}
+	exp := f.at0 + f.slope*meanXA
+	d := meanXA - f.meanX
+	return prediction{model: ModelLine, expected: exp, dev: afterMean - exp, sd: f.sd,
+		band: f.t * f.sd * math.Sqrt(1/m+1/float64(f.n)+d*d/f.sxx)}
+}
+
+// walkPredict carries the before window forward as a random walk with
+// drift: the drift is the mean weekly change from the first to the last
+// value before (T weeks apart), the noise sd the spread of the weekly
+// changes (a change over a gap of g weeks counts as g steps). From the last
+// value, the after weeks are h_j weeks ahead; the mean of their values
+// deviates with variance sd²·(Σ_j Σ_k min(h_j, h_k)/m² + h̄²/T), the second
+// term for the drift's own error. t has n−2 degrees of freedom, as the line.
+func walkPredict(xb, yb, xa []float64, afterMean float64) prediction {
+	n := len(xb)
+	T := xb[n-1] - xb[0]
+	drift := (yb[n-1] - yb[0]) / T
+	var ss, scale float64
+	for i := 1; i < n; i++ {
+		g := xb[i] - xb[i-1]
+		r := (yb[i] - yb[i-1]) - drift*g
+		ss += r * r / g
+		scale = max(scale, math.Abs(yb[i]), math.Abs(yb[i-1]))
+	}
+	sd := max(math.Sqrt(ss/float64(n-2)), 1e-9*scale)
+	m := float64(len(xa))
+	var meanH, sumMin float64
+	for _, xj := range xa {
+		meanH += (xj - xb[n-1]) / m
+		for _, xk := range xa {
+			sumMin += min(xj, xk) - xb[n-1]
+		}
+	}
+	exp := yb[n-1] + drift*meanH
+	v := sumMin/(m*m) + meanH*meanH/T
+	return prediction{model: ModelWalk, expected: exp, dev: afterMean - exp, sd: sd,
+		band: tQuantile975(n-2) * sd * math.Sqrt(v)}
 }
 
 // tTable holds Student t 97.5 % quantiles for 1…30 degrees of freedom.
@@ -206,21 +276,24 @@ func releaseWindow(m Metric, r Release, lagWeeks int, opts Options, vals map[tim
 	}
 
 	f := fitTrend(xb, yb)
-	meanXA := 0.0
-	for _, x := range xa {
-		meanXA += x
+	line := f.predict(xa, *rw.AfterMean)
+	walk := walkPredict(xb, yb, xa, *rw.AfterMean)
+	// A change must be beyond the band of both noise models, on the same
+	// side; the figures shown are those of the model that explains the
+	// after weeks better (the smaller deviation in bands).
+	shown := line
+	if walk.ratio() < line.ratio() {
+		shown = walk
 	}
-	meanXA /= float64(len(xa))
-	exp := f.at0 + f.slope*meanXA
-	dev := *rw.AfterMean - exp
-	band := f.band(len(xa), meanXA)
+	changed := line.ratio() > 1 && walk.ratio() > 1 && (line.dev > 0) == (walk.dev > 0)
+	exp, dev, band := shown.expected, shown.dev, shown.band
 	rw.TrendPerWeek, rw.Expected, rw.VsExpected = ptr(f.slope), ptr(exp), ptr(dev)
-	rw.NoiseSD, rw.Band = ptr(f.sd), ptr(band)
+	rw.NoiseSD, rw.Band, rw.NoiseModel = ptr(shown.sd), ptr(band), shown.model
 	trending := math.Abs(f.slope) > f.slopeMargin
 	switch {
-	case math.Abs(dev) > band && (dev > 0) == (m.Direction != LowerIsBetter):
+	case changed && (dev > 0) == (m.Direction != LowerIsBetter):
 		rw.Verdict = VerdictImproved
-	case math.Abs(dev) > band:
+	case changed:
 		rw.Verdict = VerdictWorsened
 	case trending:
 		rw.Verdict = VerdictContinuesTrend
@@ -244,6 +317,9 @@ func releaseWindow(m Metric, r Release, lagWeeks int, opts Options, vals map[tim
 		head += fmt.Sprintf(" (%s a week)", signedDiff(f.slope, m.Unit))
 	}
 	noise := fmt.Sprintf("the ±%s that the scatter of the weeks before around their line allows (95%%)", fmtDiff(band, m.Unit))
+	if shown.model == ModelWalk {
+		noise = fmt.Sprintf("the ±%s that the week-to-week changes before allow, carried forward (95%%)", fmtDiff(band, m.Unit))
+	}
 	switch rw.Verdict {
 	case VerdictImproved, VerdictWorsened:
 		side := "above"

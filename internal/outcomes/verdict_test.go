@@ -96,7 +96,11 @@ func TestVerdictPureNoise(t *testing.T) {
 	// s = 0.874007; band 2.716127·0.874007 = 2.3739 > 0.375. The slope
 	// 0.0833 is below 0.377566·0.874007 = 0.3300: no trend. Within noise.
 	r := verdictFixture(t, vals)
+	// (The random walk: drift (33 − 31)/7, predicts 33 + 2.5·2/7 = 33.71,
+	// −0.96 from the after mean, within its band too. The line explains
+	// the after weeks better and is shown.)
 	if r.Verdict != outcomes.VerdictWithinNoise || !near(r.TrendPerWeek, 1.0/12) || !near(r.Expected, 32.375) || !near(r.VsExpected, 0.375) ||
+		r.NoiseModel != outcomes.ModelLine ||
 		!nearTol(r.NoiseSD, 0.874007, 1e-6) || !nearTol(r.Band, bandPerS*0.874007, 1e-4) {
 		t.Fatalf("noise: %+v", r)
 	}
@@ -105,21 +109,33 @@ func TestVerdictPureNoise(t *testing.T) {
 	}
 }
 
+// The random-walk model of the same 8 before weeks (x = -8 … -1) and 4
+// after weeks: the drift is (last − first)/7; the after weeks are h = 1 … 4
+// weeks past the last value, h̄ = 2.5, Σ_j Σ_k min(h_j, h_k) = 1·7 + 2·5 +
+// 3·3 + 4·1 = 30; the band is t(6) · sd · √(30/16 + 2.5²/7) = 2.4469 · sd ·
+// √(155/56) = 2.4469 · 1.663688 · sd. With the ±½ noise the weekly changes
+// deviate from the drift by −1, 0, +1, 0, −1, 0, +1: sd = √(4/6) = 0.816497
+// and the band 3.323858.
+
 func TestVerdictStep(t *testing.T) {
 	// Flat at 50 with the ±½ noise before (50.5 49.5 49.5 50.5 50.5 49.5
-	// 49.5 50.5), then a step to 53 with noise (53.5 52.5 52.5 53.5).
-	// b = 0, line 50, predicted 50; after mean 53: +3 above the prediction,
-	// beyond the band 2.716127·0.57735 = 1.5681: improved.
-	vals := map[int]float64{44: 53.5, 45: 52.5, 46: 52.5, 47: 53.5}
+	// 49.5 50.5), then a step to 55 with noise (55.5 54.5 54.5 55.5).
+	// Line: b = 0, predicts 50; after mean 55: +5, beyond 1.5681 (3.19
+	// bands). Random walk: drift (50.5 − 50.5)/7 = 0, predicts the last
+	// value 50.5: +4.5, beyond 3.3239 (1.35 bands). Both call it, on the
+	// same side: improved, shown with the random walk's figures (fewer
+	// bands).
+	vals := map[int]float64{44: 55.5, 45: 54.5, 46: 54.5, 47: 55.5}
 	for i, n := range noise {
 		vals[36+i] = 50 + n
 	}
 	r := verdictFixture(t, vals)
-	if r.Verdict != outcomes.VerdictImproved || !near(r.TrendPerWeek, 0) || !near(r.Expected, 50) || !near(r.VsExpected, 3) ||
-		!nearTol(r.Band, 1.568144, 1e-4) {
+	if r.Verdict != outcomes.VerdictImproved || !near(r.TrendPerWeek, 0) || !near(r.Expected, 50.5) || !near(r.VsExpected, 4.5) ||
+		!nearTol(r.Band, 3.323858, 1e-4) || !nearTol(r.NoiseSD, 0.816497, 1e-6) || r.NoiseModel != outcomes.ModelWalk {
 		t.Fatalf("step: %+v", r)
 	}
-	if !contains(r.Text, "3 above the 50 its prior trend predicts") || !contains(r.Text, "improved together with the release") {
+	if !contains(r.Text, "4.5 above the 50.5 its prior trend predicts") || !contains(r.Text, "week-to-week changes") ||
+		!contains(r.Text, "improved together with the release") {
 		t.Errorf("text:\n%s", r.Text)
 	}
 }
@@ -127,19 +143,20 @@ func TestVerdictStep(t *testing.T) {
 func TestVerdictSlopeChange(t *testing.T) {
 	// Rising by 2 a week with the ±½ noise (100.5 101.5 103.5 106.5 108.5
 	// 109.5 111.5 114.5), then flat at 114 from the release. The old
-	// comparison: before mean 107, after 114, "improved +6.5%". The fit:
-	// b = 2, line at x=0 116, predicted after mean 119; the after mean 114
-	// is 5 below it, beyond the band 1.5681: worsened (the growth stopped).
+	// comparison: before mean 107, after 114, "improved +6.5%". Line: b = 2,
+	// at x=0 116, predicts 119: −5, beyond 1.5681. Random walk: drift
+	// (114.5 − 100.5)/7 = 2, predicts 114.5 + 2·2.5 = 119.5: −5.5, beyond
+	// 3.3239. Worsened (the growth stopped), shown with the random walk.
 	vals := map[int]float64{44: 114, 45: 114, 46: 114, 47: 114}
 	for i, n := range noise {
 		vals[36+i] = 100 + 2*float64(i) + n
 	}
 	r := verdictFixture(t, vals)
-	if r.Verdict != outcomes.VerdictWorsened || !near(r.TrendPerWeek, 2) || !near(r.Expected, 119) || !near(r.VsExpected, -5) ||
-		!near(r.Delta, 7) || !nearTol(r.Band, 1.568144, 1e-4) {
+	if r.Verdict != outcomes.VerdictWorsened || !near(r.TrendPerWeek, 2) || !near(r.Expected, 119.5) || !near(r.VsExpected, -5.5) ||
+		!near(r.Delta, 7) || !nearTol(r.Band, 3.323858, 1e-4) || r.NoiseModel != outcomes.ModelWalk {
 		t.Fatalf("slope change: %+v", r)
 	}
-	if !contains(r.Text, "5 below the 119 its prior trend predicts") {
+	if !contains(r.Text, "5.5 below the 120 its prior trend predicts") {
 		t.Errorf("text:\n%s", r.Text)
 	}
 }
