@@ -238,7 +238,7 @@ func (m *Main) outcomeInputs(ctx context.Context, s *store.Store, week report.IS
 				AfterStart: rw.AfterStart, AfterEnd: rw.AfterStart.AddDate(0, 0, 7*window),
 				BeforeWeeks: rw.BeforeWeeks, AfterWeeks: rw.AfterWeeks,
 				BeforeMean: rw.BeforeMean, AfterMean: rw.AfterMean, Delta: rw.Delta, DeltaPct: rw.DeltaPct,
-				TrendPerWeek: rw.TrendPerWeek, Expected: rw.Expected, VsExpected: rw.VsExpected, NoiseSD: rw.NoiseSD, Band: rw.Band,
+				TrendPerWeek: rw.TrendPerWeek, Expected: rw.Expected, VsExpected: rw.VsExpected, NoiseSD: rw.NoiseSD, Band: rw.Band, NoiseModel: rw.NoiseModel,
 				Complete: rw.Complete, Verdict: rw.Verdict, Text: rw.Text,
 			})
 		}

@@ -71,9 +71,12 @@ type OutcomeRelease struct {
 	// residual standard deviation and the band beyond which VsExpected is
 	// a change. nil with VerdictNoData.
 	TrendPerWeek, Expected, VsExpected, NoiseSD, Band *float64
-	Complete                                          bool   // the after window has ended by the report week
-	Verdict                                           string // VerdictImproved, VerdictWorsened, VerdictContinuesTrend, VerdictWithinNoise or VerdictNoData
-	Text                                              string // the sentence (outcomes.ReleaseWindow.Text)
+	// NoiseModel names the model whose Expected, NoiseSD and Band these are
+	// (NoiseModelLine or NoiseModelWalk); empty with VerdictNoData.
+	NoiseModel string
+	Complete   bool   // the after window has ended by the report week
+	Verdict    string // VerdictImproved, VerdictWorsened, VerdictContinuesTrend, VerdictWithinNoise or VerdictNoData
+	Text       string // the sentence (outcomes.ReleaseWindow.Text)
 }
 
 // AlignmentInput is the share of the delivered work linked to any outcome
@@ -119,6 +122,19 @@ const (
 	VerdictWithinNoise    = "within_noise"
 	VerdictNoData         = "no_data"
 )
+
+// Noise models of a release verdict (as internal/outcomes).
+const (
+	NoiseModelLine = "line"
+	NoiseModelWalk = "random_walk"
+)
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
 
 // Bases of an alignment ratio.
 const (
@@ -202,6 +218,7 @@ type ReleaseWindow struct {
 	VsExpected   *float64 `json:"vs_expected"`
 	NoiseSD      *float64 `json:"noise_sd"`
 	Band         *float64 `json:"band"`
+	NoiseModel   *string  `json:"noise_model"` // line | random_walk; null with no_data
 	Complete     bool     `json:"complete"`
 	Verdict      string   `json:"verdict"`
 	Text         string   `json:"text"`
@@ -323,7 +340,8 @@ func buildOutcome(oi OutcomeInput, end time.Time, loc *time.Location, base strin
 			BeforeWeeks: ri.BeforeWeeks, AfterWeeks: ri.AfterWeeks,
 			BeforeMean: ri.BeforeMean, AfterMean: ri.AfterMean, Delta: ri.Delta, DeltaPct: ri.DeltaPct,
 			TrendPerWeek: ri.TrendPerWeek, Expected: ri.Expected, VsExpected: ri.VsExpected, NoiseSD: ri.NoiseSD, Band: ri.Band,
-			Complete: ri.Complete, Verdict: cmp.Or(ri.Verdict, VerdictNoData), Text: ri.Text,
+			NoiseModel: optString(ri.NoiseModel),
+			Complete:   ri.Complete, Verdict: cmp.Or(ri.Verdict, VerdictNoData), Text: ri.Text,
 			at: at, afterStart: as, afterEnd: ae,
 		})
 	}

@@ -57,11 +57,12 @@ func TestBuildOutcomes(t *testing.T) {
 		r0 := o.Releases[0]
 		if r0.Date != "2026-10-08" || r0.AfterStart != "2026-10-19" || r0.AfterEnd != "2026-11-15" ||
 			r0.BeforeStart != "2026-08-10" || r0.BeforeEnd != "2026-10-04" || r0.BeforeWeeks != 5 || r0.AfterWeeks != 4 ||
-			r0.Verdict != VerdictImproved || !r0.Complete || !nearly(r0.Delta, 3.38) || !nearly(r0.Expected, 24.02) ||
-			!nearly(r0.VsExpected, 3.38) || !nearly(r0.Band, 1.178491) || !nearly(r0.TrendPerWeek, 0) {
+			r0.Verdict != VerdictImproved || !r0.Complete || !nearly(r0.Delta, 3.38) || !nearly(r0.Expected, 24.2125) ||
+			!nearly(r0.VsExpected, 3.1875) || !nearly(r0.Band, 2.732686) || !nearly(r0.TrendPerWeek, 0) ||
+			r0.NoiseModel == nil || *r0.NoiseModel != NoiseModelWalk {
 			t.Errorf("release 2.0: %+v", r0)
 		}
-		if r1 := o.Releases[1]; r1.Verdict != VerdictNoData || r1.Complete || !nearly(r1.BeforeMean, 25.1) || r1.AfterMean != nil || r1.Expected != nil || r1.AfterWeeks != 0 {
+		if r1 := o.Releases[1]; r1.Verdict != VerdictNoData || r1.Complete || !nearly(r1.BeforeMean, 25.1) || r1.AfterMean != nil || r1.Expected != nil || r1.AfterWeeks != 0 || r1.NoiseModel != nil {
 			t.Errorf("release 2.1: %+v", o.Releases[1])
 		}
 		// No FlagTexts given: the report phrases the kind, as linked backlog untouched.
