@@ -126,7 +126,7 @@ func (m *Main) outcomeAnalysis(ctx context.Context, s *store.Store, week report.
 		MovingPct: a.MovingPct, HighDeliveryShare: a.HighDeliveryShare, HighDeliveryMinIssues: a.HighDeliveryMinIssues,
 		StarvedWeeks: a.StarvedWeeks, UnlinkedPct: a.UnlinkedPct,
 	}
-	shown := max(opts.Weeks, 12) + max(opts.BaselineWeeks, 5) + max(opts.WindowWeeks, 4) + 8
+	shown := opts.ValueWeeks() + 8 // the shown weeks and the longest window before them, and a margin
 	from := week.Start(time.UTC).AddDate(0, 0, -7*shown)
 	to := week.End(time.UTC)
 	in := outcomes.Input{Metrics: oc.Metrics}
@@ -234,8 +234,11 @@ func (m *Main) outcomeInputs(ctx context.Context, s *store.Store, week report.IS
 		}
 		for _, rw := range o.Releases {
 			in.Releases = append(in.Releases, report.OutcomeRelease{
-				Name: rw.Release, Date: rw.Date, AfterStart: rw.AfterStart, AfterEnd: rw.AfterStart.AddDate(0, 0, 7*window),
+				Name: rw.Release, Date: rw.Date, BeforeStart: rw.BeforeStart,
+				AfterStart: rw.AfterStart, AfterEnd: rw.AfterStart.AddDate(0, 0, 7*window),
+				BeforeWeeks: rw.BeforeWeeks, AfterWeeks: rw.AfterWeeks,
 				BeforeMean: rw.BeforeMean, AfterMean: rw.AfterMean, Delta: rw.Delta, DeltaPct: rw.DeltaPct,
+				TrendPerWeek: rw.TrendPerWeek, Expected: rw.Expected, VsExpected: rw.VsExpected, NoiseSD: rw.NoiseSD, Band: rw.Band, NoiseModel: rw.NoiseModel,
 				Complete: rw.Complete, Verdict: rw.Verdict, Text: rw.Text,
 			})
 		}

@@ -74,7 +74,6 @@ type BoardSnapshot struct {
 	DataAsOf *time.Time `json:"data_as_of,omitempty"`
 }
 
-
 // BoardRef names one board.
 type BoardRef struct {
 	SiteID  string

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -43,14 +42,6 @@ const (
 	FlagMovingWithoutDelivery   = "outcome_moving_without_linked_delivery"
 	FlagWorkStarved             = "outcome_work_starved"
 	FlagUnlinkedDelivery        = "unlinked_delivery_high"
-)
-
-// Release window verdicts.
-const (
-	VerdictImproved = "improved"
-	VerdictWorsened = "worsened"
-	VerdictFlat     = "flat"
-	VerdictNoData   = "no_data"
 )
 
 // Options tunes Analyze. Zero fields take the defaults in brackets.
@@ -168,26 +159,6 @@ type Delivery struct {
 	Points   float64  `json:"points"`
 	Issues   int      `json:"issues"`
 	Releases []string `json:"releases,omitempty"` // linked releases shipped
-}
-
-// ReleaseWindow compares an outcome before and after a linked release: the
-// WindowWeeks weeks before the release week against the WindowWeeks weeks
-// starting LagWeeks after it. Means are of weekly values.
-type ReleaseWindow struct {
-	Release      string    `json:"release"`
-	Date         time.Time `json:"date"`
-	BeforeStart  time.Time `json:"before_start"` // Monday of the first week before
-	AfterStart   time.Time `json:"after_start"`  // Monday of the first week after (lag applied)
-	BeforeMean   *float64  `json:"before_mean,omitempty"`
-	AfterMean    *float64  `json:"after_mean,omitempty"`
-	BeforeWeeks  int       `json:"before_weeks"` // weeks with a value
-	AfterWeeks   int       `json:"after_weeks"`
-	Delta        *float64  `json:"delta,omitempty"`
-	DeltaPct     *float64  `json:"delta_pct,omitempty"`
-	Complete     bool      `json:"complete"` // the after window has ended by the analysed week
-	Verdict      string    `json:"verdict"`  // improved | worsened | flat | no_data
-	Text         string    `json:"text"`
-	afterEndWeek time.Time
 }
 
 // Alignment is the share of delivered work linked to any outcome.
@@ -321,83 +292,6 @@ func anyIn(have, want []string) bool {
 		}
 	}
 	return false
-}
-
-func alignment(done []Delivered, linked func(string, []string, []string, []string) bool, from, to time.Time) Alignment {
-	al := Alignment{From: from, To: to, Basis: "points"}
-	for _, d := range done {
-		if d.DoneAt.Before(from) || !d.DoneAt.Before(to) {
-			continue
-		}
-		al.DeliveredPoints += d.Points
-		al.DeliveredIssues++
-		if linked(d.Epic, d.Labels, d.Components, d.FixVersions) {
-			al.LinkedPoints += d.Points
-			al.LinkedIssues++
-		}
-	}
-	switch {
-	case al.DeliveredPoints > 0:
-		al.Ratio = ptr(al.LinkedPoints / al.DeliveredPoints)
-	case al.DeliveredIssues > 0:
-		al.Basis = "issues"
-		al.Ratio = ptr(float64(al.LinkedIssues) / float64(al.DeliveredIssues))
-	}
-	return al
-}
-
-// weekly aggregates a metric's values of one segment per ISO week start.
-func weekly(m Metric, values []Value, segment string) (map[time.Time]float64, map[time.Time]int) {
-	type acc struct {
-		sum, last float64
-		lastDate  time.Time
-		n         int
-	}
-	by := map[time.Time]*acc{}
-	for _, v := range values {
-		if v.Metric != m.Name || v.Segment != segment {
-			continue
-		}
-		w := weekStart(v.Date)
-		a := by[w]
-		if a == nil {
-			a = &acc{}
-			by[w] = a
-		}
-		a.sum += v.Value
-		a.n++
-		if a.n == 1 || !v.Date.Before(a.lastDate) {
-			a.last, a.lastDate = v.Value, v.Date
-		}
-	}
-	vals, counts := map[time.Time]float64{}, map[time.Time]int{}
-	for w, a := range by {
-		switch m.Aggregate {
-		case AggregateMean:
-			vals[w] = a.sum / float64(a.n)
-		case AggregateSum:
-			vals[w] = a.sum
-		default:
-			vals[w] = a.last
-		}
-		counts[w] = a.n
-	}
-	return vals, counts
-}
-
-// meanOver averages the weekly values of the n weeks starting at from.
-func meanOver(vals map[time.Time]float64, from time.Time, n int) (*float64, int) {
-	sum, k := 0.0, 0
-	for i := range n {
-		if v, ok := vals[from.AddDate(0, 0, 7*i)]; ok {
-			sum += v
-			k++
-		}
-	}
-	if k == 0 {
-		return nil, 0
-	}
-	return ptr(sum / float64(k)), k
 }
 
 func analyseOutcome(m Metric, links []Link, in Input, opts Options, W, first time.Time) Outcome {
@@ -586,134 +480,4 @@ func analyseOutcome(m Metric, links []Link, in Input, opts Options, W, first tim
 		}
 	}
 	return o
-}
-
-func releaseWindow(m Metric, r Release, lagWeeks int, opts Options, vals map[time.Time]float64, W time.Time) ReleaseWindow {
-	K := opts.WindowWeeks
-	R := weekStart(r.Date)
-	rw := ReleaseWindow{Release: r.Name, Date: r.Date,
-		BeforeStart: R.AddDate(0, 0, -7*K), AfterStart: R.AddDate(0, 0, 7*lagWeeks)}
-	rw.afterEndWeek = rw.AfterStart.AddDate(0, 0, 7*(K-1))
-	rw.Complete = !rw.afterEndWeek.After(W)
-	// Only weeks up to the analysed one count: the future is not known.
-	afterN := K
-	if !rw.Complete {
-		afterN = max(0, int(W.Sub(rw.AfterStart).Hours()/(24*7))+1)
-	}
-	rw.BeforeMean, rw.BeforeWeeks = meanOver(vals, rw.BeforeStart, K)
-	rw.AfterMean, rw.AfterWeeks = meanOver(vals, rw.AfterStart, afterN)
-	lagText := ""
-	if lagWeeks > 0 {
-		lagText = fmt.Sprintf(", %d weeks after the release for the expected lag", lagWeeks)
-	}
-	if rw.BeforeMean == nil || rw.AfterMean == nil {
-		rw.Verdict = VerdictNoData
-		rw.Text = fmt.Sprintf("Release %s (%s): not enough %s values to compare the %d weeks before with the %d weeks from %s%s.",
-			r.Name, r.Date.UTC().Format(time.DateOnly), m.Name, K, K, weekLabel(rw.AfterStart), lagText)
-		return rw
-	}
-	rw.Delta = ptr(*rw.AfterMean - *rw.BeforeMean)
-	rw.DeltaPct = pct(*rw.AfterMean, *rw.BeforeMean)
-	rw.Verdict = verdict(m, *rw.Delta, rw.DeltaPct, opts.FlatPct)
-	partial := ""
-	if !rw.Complete {
-		partial = fmt.Sprintf(" (only %d of %d weeks after have passed)", rw.AfterWeeks, K)
-	}
-	rel := ""
-	switch rw.Verdict {
-	case VerdictFlat:
-		rel = "The outcome stayed flat around the release"
-	case VerdictImproved:
-		rel = fmt.Sprintf("%s improved together with the release", m.Name)
-	case VerdictWorsened:
-		rel = fmt.Sprintf("%s worsened together with the release", m.Name)
-	}
-	deltaPct := ""
-	if rw.DeltaPct != nil {
-		deltaPct = fmt.Sprintf(", %s", fmtPct(*rw.DeltaPct))
-	}
-	rw.Text = fmt.Sprintf("Release %s (%s): %s averaged %s in the %d weeks from %s%s%s, against %s in the %d weeks before "+
-		"(%s%s). %s; this shows correlation only, other things changed in the same weeks.",
-		r.Name, r.Date.UTC().Format(time.DateOnly), m.Name, fmtVal(*rw.AfterMean, m.Unit), K, weekLabel(rw.AfterStart),
-		lagText, partial, fmtVal(*rw.BeforeMean, m.Unit), K, signed(*rw.Delta), deltaPct, rel)
-	return rw
-}
-
-// verdict says whether a change is good for the metric; a change smaller
-// than flatPct of the base is flat.
-func verdict(m Metric, delta float64, deltaPct *float64, flatPct float64) string {
-	switch {
-	case deltaPct != nil && math.Abs(*deltaPct) < flatPct, deltaPct == nil && delta == 0:
-		return VerdictFlat
-	case (delta > 0) == (m.Direction != LowerIsBetter):
-		return VerdictImproved
-	default:
-		return VerdictWorsened
-	}
-}
-
-func movedWord(pct float64) string {
-	if pct > 0 {
-		return "rose"
-	}
-	return "fell"
-}
-
-func ptr(f float64) *float64 { return &f }
-
-// pct returns (v-base)/|base| in percent, nil when base is 0.
-func pct(v, base float64) *float64 {
-	if base == 0 {
-		return nil
-	}
-	return ptr((v - base) / math.Abs(base) * 100)
-}
-
-// fmtNum formats a number for texts: whole above 100, else at most two
-// decimals.
-func fmtNum(f float64) string {
-	var s string
-	switch a := math.Abs(f); {
-	case a >= 100:
-		s = fmt.Sprintf("%.0f", f)
-	case a >= 10:
-		s = fmt.Sprintf("%.1f", f)
-	default:
-		s = fmt.Sprintf("%.2f", f)
-	}
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
-}
-
-func signed(f float64) string {
-	if f > 0 {
-		return "+" + fmtNum(f)
-	}
-	return fmtNum(f)
-}
-
-func fmtPct(p float64) string { return signed(p) + "%" }
-
-func fmtVal(f float64, unit string) string {
-	switch unit {
-	case "":
-		return fmtNum(f)
-	case "%":
-		return fmtNum(f) + "%"
-	default:
-		return fmtNum(f) + " " + unit
-	}
-}
-
-// plural writes "1 issue" or "3 issues".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -22,7 +22,7 @@ var (
 )
 
 func init() {
-	for w := 39; w <= 48; w++ {
+	for w := 30; w <= 48; w++ {
 		mon[w] = day(2026, 9, 21).AddDate(0, 0, 7*(w-39))
 	}
 }
@@ -138,18 +138,22 @@ func TestAnalyze(t *testing.T) {
 			t.Fatalf("activation releases: %+v", rs)
 		}
 		r := rs[0]
-		// Release 2.3 ships in W43. Before: W39–W42, of which W40–W42 have
-		// values (20, 20, 20): mean 20. After, shifted by the 2-week lag:
-		// W45–W48, of which W48 is after the analysed week, so W45–W47
-		// (22, 25, 26): mean 73/3. Delta 73/3 - 20 = 13/3 = +21.67%.
-		if !r.BeforeStart.Equal(mon[39]) || !r.AfterStart.Equal(mon[45]) || r.Complete ||
+		// Release 2.3 ships in W43. Before: the 8 weeks W35–W42, of which
+		// W40–W42 have values (20, 20, 20): mean 20, a flat line (slope 0)
+		// with no scatter. After, shifted by the 2-week lag: W45–W48, of
+		// which W48 is after the analysed week, so W45–W47 (22, 25, 26):
+		// mean 73/3. The line predicts 20 there: 13/3 = 4.33 above, beyond a
+		// band of (almost) 0: improved. The plain delta is the same 13/3,
+		// +21.67% of 20.
+		if !r.BeforeStart.Equal(mon[35]) || !r.AfterStart.Equal(mon[45]) || r.Complete || r.BeforeWindow != 8 || r.AfterWindow != 4 ||
 			r.BeforeWeeks != 3 || r.AfterWeeks != 3 || !near(r.BeforeMean, 20) || !near(r.AfterMean, 73.0/3) ||
-			!near(r.Delta, 13.0/3) || !near(r.DeltaPct, 13.0/3/20*100) || r.Verdict != outcomes.VerdictImproved {
+			!near(r.Delta, 13.0/3) || !near(r.DeltaPct, 13.0/3/20*100) || !near(r.TrendPerWeek, 0) || !near(r.Expected, 20) ||
+			!near(r.VsExpected, 13.0/3) || r.Verdict != outcomes.VerdictImproved {
 			t.Fatalf("release window: %+v", r)
 		}
-		for _, want := range []string{"Release 2.3 (2026-10-21)", "activation averaged 24.3% in the 4 weeks from 2026-W45",
-			"2 weeks after the release", "only 3 of 4 weeks after", "against 20% in the 4 weeks before", "+4.33, +21.7%",
-			"improved together with the release", "correlation only"} {
+		for _, want := range []string{"Release 2.3 (2026-10-21)", "activation averaged 24.3% in the 4 weeks after (3 with a value) from 2026-W45",
+			"2 weeks after the release", "only 3 of 4 weeks after", "The 8 weeks before (3 with a value, mean 20%)",
+			"4.33 pp above the 20% its prior trend predicts", "improved together with the release", "correlation only"} {
 			if !strings.Contains(r.Text, want) {
 				t.Errorf("text lacks %q:\n%s", want, r.Text)
 			}
@@ -286,8 +290,9 @@ func TestAnalyzeLagShiftsDeliveryWindow(t *testing.T) {
 
 func TestAnalyzeReleaseVerdicts(t *testing.T) {
 	// churn (lower is better) 10% for 4 weeks, then 8% after a release in
-	// W44 with no lag: after W44–W47 mean 8, before W40–W43 mean 10: -2,
-	// -20%: improved for a lower-is-better metric.
+	// W44 with no lag: after W44–W47 mean 8, before (W36–W43, values in
+	// W40–W43) mean 10, a flat line with no scatter: 2 below the
+	// prediction, -2, -20%: improved for a lower-is-better metric.
 	in := outcomes.Input{
 		Metrics:  []outcomes.Metric{{Name: "churn", Unit: "%", Direction: outcomes.LowerIsBetter}},
 		Values:   weeklyValues("churn", map[int]float64{40: 10, 41: 10, 42: 10, 43: 10, 44: 8, 45: 8, 46: 8, 47: 8}),
@@ -308,11 +313,16 @@ func TestAnalyzeReleaseVerdicts(t *testing.T) {
 	if r := a.Outcomes[0].Releases[0]; r.Verdict != outcomes.VerdictWorsened || !strings.Contains(r.Text, "worsened together with") {
 		t.Fatalf("higher is better: %+v", r)
 	}
-	// After values of 9.9 against 10: -1% is inside the 2% flat band.
-	in.Values = weeklyValues("churn", map[int]float64{40: 10, 41: 10, 42: 10, 43: 10, 44: 9.9, 45: 9.9, 46: 9.9, 47: 9.9})
+	// Before values 10.2, 9.8, 9.8, 10.2 (W40–W43, x = -4 … -1) and 9.9
+	// after: the line is flat at 10 (Sxy = -1.5·0.2 + 0.5·0.2 − 0.5·0.2 +
+	// 1.5·0.2 = 0), residuals ±0.2: s² = 0.16/2, s = 0.28284; Sxx = 5; the
+	// band for the after mean at x̄ = 1.5 is t(2) 4.3027 · 0.28284 ·
+	// √(1/4 + 1/4 + 4²/5) = 2.3409. 9.9 is 0.1 below 10: within noise,
+	// where the old rule called −1% "flat" and −2% "improved".
+	in.Values = weeklyValues("churn", map[int]float64{40: 10.2, 41: 9.8, 42: 9.8, 43: 10.2, 44: 9.9, 45: 9.9, 46: 9.9, 47: 9.9})
 	a, _ = outcomes.Analyze(in, outcomes.Options{Week: mon[47]})
-	if r := a.Outcomes[0].Releases[0]; r.Verdict != outcomes.VerdictFlat {
-		t.Fatalf("flat: %+v", r)
+	if r := a.Outcomes[0].Releases[0]; r.Verdict != outcomes.VerdictWithinNoise || !nearTol(r.Band, 2.3409, 1e-4) || !near(r.VsExpected, -0.1) {
+		t.Fatalf("within noise: %+v", r)
 	}
 	// No values before the release: no data, no numbers.
 	in.Values = weeklyValues("churn", map[int]float64{45: 9})

@@ -26,8 +26,10 @@
 // [Analyze] is a pure function of plain inputs and an injected clock: per
 // outcome and ISO week the value, its week-over-week change and its change
 // against a 4-week baseline; the delivery on the work linked to the outcome
-// (see [Link]); before/after windows around each linked release, shifted by
-// the link's lag; the alignment ratio (share of delivered points linked to
+// (see [Link]); per linked release a verdict ([ReleaseWindow]): the weeks
+// after it (shifted by the link's lag) against what a least-squares line
+// through the weeks before it predicts, a change called only beyond the 95 %
+// prediction band of that line's own noise; the alignment ratio (share of delivered points linked to
 // any outcome) and flags. The texts it writes state correlation only: an
 // outcome "moved together with" a release, never "because of" it.
 //

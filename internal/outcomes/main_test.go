@@ -2,7 +2,9 @@ package outcomes_test
 
 import (
 	"context"
+	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,3 +24,7 @@ func countRows(tb testing.TB, s *store.Store) int {
 }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func nearTol(p *float64, want, tol float64) bool { return p != nil && math.Abs(*p-want) <= tol }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

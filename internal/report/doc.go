@@ -17,7 +17,9 @@
 // outcomes.Analysis into OutcomeInput and AlignmentInput): per outcome a
 // line chart with linked releases marked and their after windows shaded,
 // the trend read by the outcome's direction, the linked delivery, the
-// before/after table per release and the flags; then the alignment of
+// release table (weeks each side, what the prior trend predicts, the
+// deviation and its noise band, the verdict: green only for improved) and
+// the flags; then the alignment of
 // delivered work with any outcome. Every text states what moved together,
 // never a cause (TestPMSectionClaimsNoCause).
 //

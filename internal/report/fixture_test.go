@@ -242,16 +242,33 @@ func fixtureInput(t testing.TB) Input {
 //
 //   - Activation rate (%, higher is better, 2-week lag), weeks W36–W47.
 //     Release "Onboarding 2.0" on Thursday 2026-10-08 (W41): before window
-//     W37–W40 = 24.2, 23.8, 24.0, 24.1 → mean 24.025; after window (2 weeks
-//     of lag) W43–W46 = 25.5, 27.0, 28.5, 28.6 → mean 27.4; delta +3.375,
-//     +14.05 % → improved. Release "Onboarding 2.1" on 2026-11-12 (W46): its
-//     after window starts W48, after the report week → no data, incomplete.
+//     the 8 weeks W33–W40, of which W36–W40 have values 24.0, 24.2, 23.8,
+//     24.0, 24.1 (x = -5 … -1) → mean 24.02; the least-squares line is flat
+//     (Sxy = -2·-0.02 − 1·0.18 + 0·-0.22 + 1·-0.02 + 2·0.08 = 0), residuals
+//     -0.02, 0.18, -0.22, -0.02, 0.08: SSR = 0.088, s = √(0.088/3) = 0.17127.
+//     After window (2 weeks of lag) W43–W46 = 25.5, 27.0, 28.5, 28.6 (x = 2 …
+//     5, mean 3.5) → mean 27.4; the line predicts 24.02, so +3.38 above it;
+//     band t(3) 3.1824 · 0.17127 · √(1/4 + 1/5 + (3.5+3)²/10) = 1.1785.
+//     As a random walk: drift (24.1 − 24.0)/4 = 0.025 a week, weekly changes
+//     0.2, −0.4, 0.2, 0.1 deviate by 0.175, −0.425, 0.175, 0.075: sd =
+//     √(0.2475/3) = 0.28723; the after weeks are h = 3 … 6 past W40, h̄ =
+//     4.5, Σ min(h_j, h_k) = 3·7 + 4·5 + 5·3 + 6·1 = 62; it predicts 24.1 +
+//     0.025·4.5 = 24.2125, +3.1875, band 3.1824 · 0.28723 · √(62/16 +
+//     4.5²/4) = 2.7327. Beyond both: improved, shown as the random walk
+//     (1.17 bands against the line's 2.87). Release "Onboarding 2.1" on 2026-11-12 (W46): before window
+//     W38–W45, 8 values (23.8 + 24.0 + 24.1 + 23.9 + 24.0 + 25.5 + 27.0 +
+//     28.5)/8 = 25.1; its after window starts W48, after the report week →
+//     no data, incomplete.
 //     Latest (W47) 28.4; 4 weeks earlier (W43) 25.5 → +2.9, up (good).
 //     Flag: outcome_work_starved without a text (the report phrases it).
 //   - Churn (%, lower is better, 1-week lag), flat around 2.4. Release
-//     "Billing 3.4" on 2026-10-01 (W40): before W36–W39 = 2.40, 2.42, 2.38,
-//     2.41 → 2.4025; after W41–W44 = 2.39, 2.40, 2.41, 2.40 → 2.40; delta
-//     −0.0025, −0.10 % → flat. Flag: high_delivery_flat_outcome with the
+//     "Billing 3.4" on 2026-10-01 (W40): before W32–W39, values W36–W39 =
+//     2.40, 2.42, 2.38, 2.41 → mean 2.4025, slope -0.001 a week (Sxy =
+//     -0.005, Sxx = 5), line 2.4 at x = 0; after W41–W44 = 2.40, 2.41, 2.40,
+//     2.39 → 2.40 against the predicted 2.4 − 0.001·2.5 = 2.3975: +0.0025,
+//     within the band t(2) 4.3027 · 0.020857 · √(1/4 + 1/4 + 5²/5) = 0.2105;
+//     the slope is below 4.3027 · 0.020857/√5 = 0.0401: within noise (the
+//     bad direction, but noise). Flag: high_delivery_flat_outcome with the
 //     analysis's text.
 //   - Alignment W44–W47: linked 8+5+6+3 = 22 of 20+18+16+12 = 66 points
 //     (ratio 1/3), 3+2+2+1 = 8 of 7+6+5+4 = 22 issues; 67 % unlinked is
@@ -285,12 +302,14 @@ func outcomesInput(t testing.TB) Input {
 			Releases: []OutcomeRelease{
 				// Given out of order: the report sorts by date.
 				{Name: "Onboarding 2.1", Date: utcDay("2026-11-12"), AfterStart: monday(48), AfterEnd: monday(52),
-					Verdict: VerdictNoData,
-					Text:    "Release Onboarding 2.1 (2026-11-12): not enough Activation rate values to compare the 4 weeks before with the 4 weeks from 2026-W48, 2 weeks after the release for the expected lag."},
+					BeforeStart: monday(38), BeforeWeeks: 8, BeforeMean: f64(25.1), Verdict: VerdictNoData,
+					Text: "Release Onboarding 2.1 (2026-11-12): not enough Activation rate data to judge: values in 8 of the 8 weeks before (at least 3 needed to fit a trend and measure its noise) and in 0 of the 4 weeks after, from 2026-W48, 2 weeks after the release for the expected lag (at least 1 needed)."},
 				{Name: "Onboarding 2.0", Date: utcDay("2026-10-08"), AfterStart: monday(43), AfterEnd: monday(47),
-					BeforeMean: f64(24.025), AfterMean: f64(27.4), Delta: f64(3.375), DeltaPct: f64(14.047867), Complete: true,
-					Verdict: VerdictImproved,
-					Text:    "Release Onboarding 2.0 (2026-10-08): Activation rate averaged 27.4% in the 4 weeks from 2026-W43, 2 weeks after the release for the expected lag, against 24.0% in the 4 weeks before (+3.4, +14%). Activation rate improved together with the release; this shows correlation only, other things changed in the same weeks."},
+					BeforeStart: monday(33), BeforeWeeks: 5, AfterWeeks: 4,
+					BeforeMean: f64(24.02), AfterMean: f64(27.4), Delta: f64(3.38), DeltaPct: f64(14.071607),
+					TrendPerWeek: f64(0), Expected: f64(24.2125), VsExpected: f64(3.1875), NoiseSD: f64(0.287228), Band: f64(2.732686), NoiseModel: NoiseModelWalk,
+					Complete: true, Verdict: VerdictImproved,
+					Text: "Release Onboarding 2.0 (2026-10-08): Activation rate averaged 27.4% in the 4 weeks after (4 with a value) from 2026-W43, 2 weeks after the release for the expected lag. The 8 weeks before (5 with a value, mean 24%) show no trend beyond its noise. The after weeks came in 3.19 pp above the 24.2% its prior trend predicts, beyond the ±2.73 pp that the week-to-week changes before allow, carried forward (95%): Activation rate improved together with the release; this shows correlation only, other things changed in the same weeks."},
 			}},
 		{Name: "Churn", Unit: "%", Direction: DirectionLowerIsBetter, LagWeeks: 1,
 			Points: series(36, 2.40, 2.42, 2.38, 2.41, 2.39, 2.40, 2.41, 2.40, 2.39, 2.41, 2.40, 2.40),
@@ -301,10 +320,11 @@ func outcomesInput(t testing.TB) Input {
 				"a move may still come later, or this work may not be what moves this outcome."},
 			Releases: []OutcomeRelease{
 				// No window bounds given: the report derives them (W41 + 4 weeks).
-				{Name: "Billing 3.4", Date: utcDay("2026-10-01"),
-					BeforeMean: f64(2.4025), AfterMean: f64(2.40), Delta: f64(-0.0025), DeltaPct: f64(-0.104058), Complete: true,
-					Verdict: VerdictFlat,
-					Text:    "Release Billing 3.4 (2026-10-01): Churn averaged 2.40% in the 4 weeks from 2026-W41, 1 week after the release for the expected lag, against 2.40% in the 4 weeks before (−0.0025, −0.1%). The outcome stayed flat around the release; this shows correlation only, other things changed in the same weeks."},
+				{Name: "Billing 3.4", Date: utcDay("2026-10-01"), BeforeWeeks: 4, AfterWeeks: 4,
+					BeforeMean: f64(2.4025), AfterMean: f64(2.40), Delta: f64(-0.0025), DeltaPct: f64(-0.104058),
+					TrendPerWeek: f64(-0.001), Expected: f64(2.3975), VsExpected: f64(0.0025), NoiseSD: f64(0.020857), Band: f64(0.210459), NoiseModel: NoiseModelLine,
+					Complete: true, Verdict: VerdictWithinNoise,
+					Text: "Release Billing 3.4 (2026-10-01): Churn averaged 2.4% in the 4 weeks after (4 with a value) from 2026-W41, 1 week after the release for the expected lag. The 8 weeks before (4 with a value, mean 2.4%) show no trend beyond its noise (-0.001 pp a week). The after weeks are +0.0025 pp from the 2.4% it predicts, within the ±0.21 pp that the scatter of the weeks before around their line allows (95%): within noise, no change around the release."},
 			}},
 	}
 	ratio := func(l, d float64) *float64 { return f64(l / d) }

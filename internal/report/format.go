@@ -38,7 +38,7 @@ var anchors = map[string]string{
 	// Outcome metrics are defined, and configured, in docs/outcomes.md.
 	"outcomes":  "outcomes.md#defining-metrics-and-links",
 	"alignment": "outcomes.md#the-analysis",
-	"releases":  "outcomes.md#the-analysis",
+	"releases":  "outcomes.md#release-verdicts",
 	"flags":     "outcomes.md#flags",
 }
 

@@ -40,7 +40,7 @@ func layoutInput(t testing.TB) Input {
 	}
 	var rels []OutcomeRelease
 	for i, n := range []string{"Checkout 4.1", "Checkout 4.2", "Checkout 4.3", "Checkout 4.4"} {
-		v := []string{VerdictImproved, VerdictFlat, VerdictWorsened, VerdictImproved}[i]
+		v := []string{VerdictImproved, VerdictWithinNoise, VerdictWorsened, VerdictImproved}[i]
 		rels = append(rels, OutcomeRelease{Name: n, Date: end.AddDate(0, 0, -7*(12-i)), Verdict: v,
 			AfterStart: end.AddDate(0, 0, -7*(11-i)), AfterEnd: end.AddDate(0, 0, -7*(7-i))})
 	}

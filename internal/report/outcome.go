@@ -45,24 +45,38 @@ type OutcomePoint struct {
 	Value float64
 }
 
-// OutcomeRelease is one linked release and the outcome's mean in the weeks
-// before it against the weeks after it (outcomes.ReleaseWindow).
+// OutcomeRelease is one linked release and the outcome after it against
+// what its trend before the release predicts (outcomes.ReleaseWindow).
 type OutcomeRelease struct {
 	Name string
 	Date time.Time // release date; 00:00 UTC is a calendar date, as in OutcomePoint
+	// BeforeStart is the first day of the before window, which ends the
+	// day before the release week's Monday. Zero: that Monday minus
+	// 2 × DefaultReleaseWindowWeeks weeks.
+	BeforeStart time.Time
 	// AfterStart and AfterEnd bound the after window (AfterEnd exclusive),
 	// shaded on the chart. Zero: AfterStart is the Monday of the release
 	// week plus LagWeeks weeks, AfterEnd DefaultReleaseWindowWeeks later.
 	// From outcomes.ReleaseWindow: AfterStart, and AfterStart plus
 	// Options.WindowWeeks weeks.
 	AfterStart, AfterEnd time.Time
+	// BeforeWeeks and AfterWeeks count the weeks with a value on each side.
+	BeforeWeeks, AfterWeeks int
 	// BeforeMean and AfterMean are the mean weekly values of the two
 	// windows; Delta = AfterMean − BeforeMean, DeltaPct in percent of
 	// BeforeMean. nil when there is nothing to compute from.
 	BeforeMean, AfterMean, Delta, DeltaPct *float64
-	Complete                               bool   // the after window has ended by the report week
-	Verdict                                string // VerdictImproved, VerdictWorsened, VerdictFlat or VerdictNoData
-	Text                                   string // the sentence (outcomes.ReleaseWindow.Text)
+	// The trend test: the slope of the line through the before window, its
+	// mean over the after weeks (Expected), AfterMean − Expected, the
+	// residual standard deviation and the band beyond which VsExpected is
+	// a change. nil with VerdictNoData.
+	TrendPerWeek, Expected, VsExpected, NoiseSD, Band *float64
+	// NoiseModel names the model whose Expected, NoiseSD and Band these are
+	// (NoiseModelLine or NoiseModelWalk); empty with VerdictNoData.
+	NoiseModel string
+	Complete   bool   // the after window has ended by the report week
+	Verdict    string // VerdictImproved, VerdictWorsened, VerdictContinuesTrend, VerdictWithinNoise or VerdictNoData
+	Text       string // the sentence (outcomes.ReleaseWindow.Text)
 }
 
 // AlignmentInput is the share of the delivered work linked to any outcome
@@ -99,13 +113,28 @@ const (
 	DirectionLowerIsBetter  = "lower_is_better"
 )
 
-// Verdicts of a release's before/after comparison (as internal/outcomes).
+// Verdicts of a release against its prior trend (as internal/outcomes;
+// docs/outcomes.md#release-verdicts). Only VerdictImproved is shown green.
 const (
-	VerdictImproved = "improved"
-	VerdictWorsened = "worsened"
-	VerdictFlat     = "flat"
-	VerdictNoData   = "no_data"
+	VerdictImproved       = "improved"
+	VerdictWorsened       = "worsened"
+	VerdictContinuesTrend = "continues_trend"
+	VerdictWithinNoise    = "within_noise"
+	VerdictNoData         = "no_data"
 )
+
+// Noise models of a release verdict (as internal/outcomes).
+const (
+	NoiseModelLine = "line"
+	NoiseModelWalk = "random_walk"
+)
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
 
 // Bases of an alignment ratio.
 const (
@@ -169,19 +198,30 @@ type OutcomeValue struct {
 	at time.Time
 }
 
-// ReleaseWindow is one release of an Outcome: its before/after comparison.
+// ReleaseWindow is one release of an Outcome: the after window against
+// what the trend of the before window predicts.
 type ReleaseWindow struct {
-	Name       string   `json:"name"`
-	Date       string   `json:"date"`
-	AfterStart string   `json:"after_start"` // first day of the after window
-	AfterEnd   string   `json:"after_end"`   // its last day
-	BeforeMean *float64 `json:"before_mean"`
-	AfterMean  *float64 `json:"after_mean"`
-	Delta      *float64 `json:"delta"`
-	DeltaPct   *float64 `json:"delta_pct"`
-	Complete   bool     `json:"complete"`
-	Verdict    string   `json:"verdict"`
-	Text       string   `json:"text"`
+	Name         string   `json:"name"`
+	Date         string   `json:"date"`
+	BeforeStart  string   `json:"before_start"` // first day of the before window
+	BeforeEnd    string   `json:"before_end"`   // its last day: the Sunday before the release week
+	AfterStart   string   `json:"after_start"`  // first day of the after window
+	AfterEnd     string   `json:"after_end"`    // its last day
+	BeforeWeeks  int      `json:"before_weeks"` // weeks with a value before
+	AfterWeeks   int      `json:"after_weeks"`  // weeks with a value after, up to the report week
+	BeforeMean   *float64 `json:"before_mean"`
+	AfterMean    *float64 `json:"after_mean"`
+	Delta        *float64 `json:"delta"`
+	DeltaPct     *float64 `json:"delta_pct"`
+	TrendPerWeek *float64 `json:"trend_per_week"`
+	Expected     *float64 `json:"expected"`
+	VsExpected   *float64 `json:"vs_expected"`
+	NoiseSD      *float64 `json:"noise_sd"`
+	Band         *float64 `json:"band"`
+	NoiseModel   *string  `json:"noise_model"` // line | random_walk; null with no_data
+	Complete     bool     `json:"complete"`
+	Verdict      string   `json:"verdict"`
+	Text         string   `json:"text"`
 
 	at, afterStart, afterEnd time.Time
 }
@@ -289,11 +329,19 @@ func buildOutcome(oi OutcomeInput, end time.Time, loc *time.Location, base strin
 		if ri.AfterEnd.IsZero() {
 			ae = as.AddDate(0, 0, 7*DefaultReleaseWindowWeeks)
 		}
+		bs := civil(ri.BeforeStart, loc)
+		if ri.BeforeStart.IsZero() {
+			bs = mondayOf(at).AddDate(0, 0, -14*DefaultReleaseWindowWeeks)
+		}
 		o.Releases = append(o.Releases, ReleaseWindow{
 			Name: ri.Name, Date: at.Format(time.DateOnly),
+			BeforeStart: bs.Format(time.DateOnly), BeforeEnd: mondayOf(at).AddDate(0, 0, -1).Format(time.DateOnly),
 			AfterStart: as.Format(time.DateOnly), AfterEnd: ae.AddDate(0, 0, -1).Format(time.DateOnly),
+			BeforeWeeks: ri.BeforeWeeks, AfterWeeks: ri.AfterWeeks,
 			BeforeMean: ri.BeforeMean, AfterMean: ri.AfterMean, Delta: ri.Delta, DeltaPct: ri.DeltaPct,
-			Complete: ri.Complete, Verdict: cmp.Or(ri.Verdict, VerdictNoData), Text: ri.Text,
+			TrendPerWeek: ri.TrendPerWeek, Expected: ri.Expected, VsExpected: ri.VsExpected, NoiseSD: ri.NoiseSD, Band: ri.Band,
+			NoiseModel: optString(ri.NoiseModel),
+			Complete:   ri.Complete, Verdict: cmp.Or(ri.Verdict, VerdictNoData), Text: ri.Text,
 			at: at, afterStart: as, afterEnd: ae,
 		})
 	}

@@ -12,7 +12,8 @@ import (
 
 // Colours of the outcome chart: the series, and the after window of a
 // release by its verdict (the verdict already says, by the outcome's
-// direction, whether the move was good).
+// direction, whether the move was good): green only for improved beyond
+// the prior trend and its noise, red for worsened, grey otherwise.
 const (
 	colOutcome   = "#3b6fb6"
 	colRelease   = "#5b6670"
@@ -229,8 +230,10 @@ func verdictText(v string) string {
 		return "improved"
 	case VerdictWorsened:
 		return "worsened"
-	case VerdictFlat:
-		return "flat"
+	case VerdictContinuesTrend:
+		return "continues prior trend"
+	case VerdictWithinNoise:
+		return "within noise"
 	}
 	return "not enough data"
 }

@@ -56,10 +56,13 @@ func TestBuildOutcomes(t *testing.T) {
 		}
 		r0 := o.Releases[0]
 		if r0.Date != "2026-10-08" || r0.AfterStart != "2026-10-19" || r0.AfterEnd != "2026-11-15" ||
-			r0.Verdict != VerdictImproved || !r0.Complete || !nearly(r0.Delta, 3.375) {
+			r0.BeforeStart != "2026-08-10" || r0.BeforeEnd != "2026-10-04" || r0.BeforeWeeks != 5 || r0.AfterWeeks != 4 ||
+			r0.Verdict != VerdictImproved || !r0.Complete || !nearly(r0.Delta, 3.38) || !nearly(r0.Expected, 24.2125) ||
+			!nearly(r0.VsExpected, 3.1875) || !nearly(r0.Band, 2.7327) /* 2.732686 rounded to 4 decimals (outcome values) */ || !nearly(r0.TrendPerWeek, 0) ||
+			r0.NoiseModel == nil || *r0.NoiseModel != NoiseModelWalk {
 			t.Errorf("release 2.0: %+v", r0)
 		}
-		if o.Releases[1].Verdict != VerdictNoData || o.Releases[1].Complete || o.Releases[1].BeforeMean != nil {
+		if r1 := o.Releases[1]; r1.Verdict != VerdictNoData || r1.Complete || !nearly(r1.BeforeMean, 25.1) || r1.AfterMean != nil || r1.Expected != nil || r1.AfterWeeks != 0 || r1.NoiseModel != nil {
 			t.Errorf("release 2.1: %+v", o.Releases[1])
 		}
 		// No FlagTexts given: the report phrases the kind, as linked backlog untouched.
@@ -82,9 +85,11 @@ func TestBuildOutcomes(t *testing.T) {
 		}
 		// No window bounds given: release Thursday 2026-10-01 is in the week
 		// of Monday 09-28; +1 week of lag → 10-05; +4 weeks → 11-02, shown
-		// inclusive as 11-01.
+		// inclusive as 11-01; the before window is the 8 weeks before
+		// 09-28: 08-03 to 09-27.
 		rw := o.Releases[0]
-		if rw.AfterStart != "2026-10-05" || rw.AfterEnd != "2026-11-01" || rw.Verdict != VerdictFlat {
+		if rw.AfterStart != "2026-10-05" || rw.AfterEnd != "2026-11-01" || rw.BeforeStart != "2026-08-03" ||
+			rw.BeforeEnd != "2026-09-27" || rw.Verdict != VerdictWithinNoise {
 			t.Errorf("release %+v", rw)
 		}
 		// FlagTexts given: shown as is, the kinds kept.
@@ -261,7 +266,7 @@ func TestPMSectionClaimsNoCause(t *testing.T) {
 				if !strings.Contains(text, "moving together is correlation, not proof of cause and effect") {
 					t.Errorf("%s lacks the correlation line", format)
 				}
-				for _, want := range []string{"Alignment", "2026-W44", "Onboarding 2.0", "improved", "flat", "lower is better", "expected lag 2 weeks"} {
+				for _, want := range []string{"Alignment", "2026-W44", "Onboarding 2.0", "improved", "within noise", "lower is better", "expected lag 2 weeks"} {
 					if !strings.Contains(text, want) {
 						t.Errorf("%s lacks %q", format, want)
 					}
@@ -316,3 +321,62 @@ func TestOutcomeJSONSchema(t *testing.T) {
 }
 
 func outcome(m map[string]any) map[string]any { return m["outcomes"].([]any)[0].(map[string]any) }
+
+// Only a release that beat its prior trend and noise is green. The MRR of
+// the demo: rising in a straight line, +7 % from the 8 weeks before to the
+// 4 after, is the trend continuing (grey, "continues prior trend"); a
+// release 5 above its trend is improved (green), one below it worsened
+// (red), one within the noise grey.
+func TestOutcomeVerdictColours(t *testing.T) {
+	in := outcomesInput(t)
+	rel := func(name string, week int, verdict string) OutcomeRelease {
+		return OutcomeRelease{Name: name, Date: ISOWeek{2026, week}.Start(time.UTC).AddDate(0, 0, 1), BeforeWeeks: 8, AfterWeeks: 4,
+			BeforeMean: f64(100), AfterMean: f64(107), Delta: f64(7), DeltaPct: f64(7), TrendPerWeek: f64(1),
+			Expected: f64(107), VsExpected: f64(0), NoiseSD: f64(0.5), Band: f64(1.5), Complete: true, Verdict: verdict}
+	}
+	act := &in.Outcomes[0]
+	act.Releases = []OutcomeRelease{rel("Trend", 37, VerdictContinuesTrend), rel("Up", 39, VerdictImproved),
+		rel("Down", 41, VerdictWorsened), rel("Noise", 43, VerdictWithinNoise)}
+	r := mustBuild(t, in)
+	svg := string(OutcomeChart(outcomeByName(t, r, "Activation rate")))
+	band := regexp.MustCompile(`<rect class="after-window"[^>]* fill="(#[0-9a-f]+)"[^>]*><title>After release (\w+):[^<]*, ([a-z ]+)</title>`)
+	got := map[string]string{}
+	for _, m := range band.FindAllStringSubmatch(svg, -1) {
+		got[m[2]] = m[1] + " " + m[3]
+	}
+	want := map[string]string{"Trend": colUndecided + " continues prior trend", "Up": colImproved + " improved",
+		"Down": colWorsened + " worsened", "Noise": colUndecided + " within noise"}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("after window of %s: %q, want %q", name, got[name], w)
+		}
+	}
+	var h, md bytes.Buffer
+	if err := RenderHTML(&h, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	// The release table (the after window starts 2 weeks of lag after the
+	// release week W37): weeks each side, the trend's prediction, the
+	// deviation with its band, the verdict (its class colours it).
+	for _, want := range []string{
+		`<td>Trend</td><td>2026-09-08</td><td>2026-09-21 – 2026-10-18</td><td class="n">8 / 4</td><td class="n">100</td><td class="n">107</td><td class="n">107</td><td class="n">0 (±1.5)</td><td class="v-continues_trend">continues prior trend</td>`,
+		`<td class="v-improved">improved</td>`, `<td class="v-within_noise">within noise</td>`,
+	} {
+		if !strings.Contains(h.String(), want) {
+			t.Errorf("HTML lacks %s", want)
+		}
+	}
+	if !strings.Contains(md.String(), "| Trend | 2026-09-08 | 2026-09-21 to 2026-10-18 | 8 / 4 | 100 | 107 | 107 | 0 (±1.5) | continues prior trend |") {
+		t.Errorf("Markdown lacks the Trend row:\n%s", md.String())
+	}
+	// Green in the page's CSS only for improved.
+	css, _, _ := strings.Cut(h.String(), "</style>")
+	for _, v := range []string{VerdictContinuesTrend, VerdictWithinNoise, VerdictNoData} {
+		if strings.Contains(css, ".v-"+v) {
+			t.Errorf("CSS colours verdict %s", v)
+		}
+	}
+}
