@@ -15,3 +15,11 @@ CREATE TABLE sync_skipped (
 );
 
 ALTER TABLE issues ADD COLUMN changelog_dropped integer NOT NULL DEFAULT 0;
+
+-- Epics are on no scrum board, so no board listing brings them; the sync
+-- fetches the epics that board issues point to by key, incrementally from
+-- this per-site watermark (the start of the last complete epic pass).
+CREATE TABLE sync_epics (
+    site_id   text PRIMARY KEY,
+    watermark timestamptz NOT NULL
+);

@@ -90,12 +90,18 @@ func TestFullSync(t *testing.T) {
 					t.Fatalf("sprint %d: stored %q/%q, served %q/%q (%v)", id, name, state, s.Name, s.State, err)
 				}
 			}
-			// Issues: the simulator's issues on boards (epics are on none).
-			if n := count(t, st, `SELECT count(*) FROM issues`); n != truth.BoardIssues || res.Issues != n || n == 0 {
-				t.Fatalf("issues: stored %d, simulator %d on boards, result %d", n, truth.BoardIssues, res.Issues)
+			// Issues: the simulator's issues on boards (epics are on none), and
+			// the epics those issues point to, stored on no board: 450 issues
+			// over 3 boards of 150 have 150/150 → 2 epics each, all referenced.
+			if n := count(t, st, `SELECT count(*) FROM board_issues`); n != truth.BoardIssues || res.Issues != n || n == 0 {
+				t.Fatalf("board issues: stored %d, simulator %d on boards, result %d", n, truth.BoardIssues, res.Issues)
 			}
-			if n := count(t, st, `SELECT count(*) FROM issues WHERE issue_type = 'Epic'`); n != 0 {
-				t.Fatalf("%d epics stored from scrum boards", n)
+			if n := count(t, st, `SELECT count(*) FROM board_issues b JOIN issues i USING (site_id, issue_id) WHERE i.issue_type = 'Epic'`); n != 0 {
+				t.Fatalf("%d epics stored as board issues of scrum boards", n)
+			}
+			if n := count(t, st, `SELECT count(*) FROM issues WHERE issue_type = 'Epic'`); n != 6 || res.Epics != 6 ||
+				count(t, st, `SELECT count(*) FROM issues`) != truth.Issues {
+				t.Fatalf("epics: %d stored, %d in the result; want the 6 the board issues point to", n, res.Epics)
 			}
 			if n := count(t, st, `SELECT count(*) FROM issues WHERE NOT changelog_complete`); n != 0 {
 				t.Fatalf("%d issues stored with an incomplete changelog", n)

@@ -131,7 +131,7 @@ func TestTokensExpiringAtOnceStillComplete(t *testing.T) {
 	// this site's issues share a minute): 50 new issues, then 49 new per
 	// listing. 50 + 5×49 = 295 after 6 listings, all cut short; the 7th reads
 	// the last 3 (plus the repeat) and ends. 6 refusals, 298 + 6 reads.
-	if n := count(t, st, `SELECT count(*) FROM issues`); n != 298 || res.Issues != 304 {
+	if n := count(t, st, `SELECT count(*) FROM board_issues`); n != 298 || res.Issues != 304 {
 		t.Fatalf("%d issues stored (%d read), want 298 (304 read)", n, res.Issues)
 	}
 	if n := src.refused.Load(); n != 6 {

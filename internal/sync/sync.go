@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"slices"
 	"strings"
@@ -26,6 +27,7 @@ type Source interface {
 	BoardConfiguration(ctx context.Context, boardID int64) (*jira.BoardConfig, error)
 	Sprints(ctx context.Context, boardID int64) ([]analyzer.Sprint, error)
 	BoardIssuesPage(ctx context.Context, boardID int64, jql string, opts jira.SearchOptions, cur jira.Cursor) (*jira.SearchPage, error)
+	SearchPages(ctx context.Context, jql string, opts jira.SearchOptions) iter.Seq2[*jira.SearchPage, error]
 	IssueChangelog(ctx context.Context, key string) ([]jira.History, error)
 	Stats() jira.Stats
 }
@@ -62,6 +64,7 @@ type Result struct {
 	Boards, BoardsLocked, Sprints, Issues, ChangeItems, SprintEvents int
 	ChangelogsRefetched, ChangelogsIncomplete, IssuesRemoved         int
 	ChangelogEntriesDropped                                          int      // entries with an unreadable id or timestamp, left out
+	Epics                                                            int      // epics stored (referenced by board issues; on no scrum board)
 	Skipped                                                          []string // keys of malformed issues, logged and skipped
 	Requests, Retries                                                int64
 	Duration                                                         time.Duration
@@ -178,6 +181,9 @@ func (s *Syncer) Run(ctx context.Context) (res Result, err error) {
 	s.cfg.Progress.Start(fmt.Sprintf("%s: %d board(s)", s.cfg.SiteID, len(selected)), 0)
 	defer s.cfg.Progress.Finish()
 	if err := s.syncBoards(ctx, selected, meta, &res); err != nil {
+		return res, err
+	}
+	if err := s.syncEpics(ctx, meta, &res); err != nil {
 		return res, err
 	}
 	if len(res.Skipped) > 0 {

@@ -1,0 +1,107 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/backlog-health/analyzer/internal/jira"
+	"github.com/backlog-health/analyzer/internal/store"
+)
+
+// epicBatch is how many epic keys one `key in (…)` search asks for.
+const epicBatch = 50
+
+// syncEpics stores the epics the site's board issues point to. Epics are on
+// no scrum board (Jira's board membership), so the board listings never
+// bring them; the outcome analysis needs them all the same (a linked epic
+// reaching done is a release). Epics referenced but not stored yet are
+// fetched whole; stored ones only when updated since the last complete
+// epic pass (its watermark, less the overlap; all of them on a full run).
+// They are stored without board membership. Keys Jira does not know
+// (deleted, or not visible to the account) are logged and left out.
+func (s *Syncer) syncEpics(ctx context.Context, meta siteMeta, res *Result) error {
+	started, err := s.store.DBNow(ctx)
+	if err != nil {
+		return err
+	}
+	wm, err := s.store.EpicWatermarkGet(ctx, s.cfg.SiteID)
+	if err != nil {
+		return err
+	}
+	var since time.Time
+	if wm != nil && !s.cfg.Full {
+		since = wm.Add(-s.cfg.Overlap)
+	}
+	missing, known, err := s.store.EpicKeysReferenced(ctx, s.cfg.SiteID)
+	if err != nil {
+		return err
+	}
+	opts := meta.known.ParseOptions(s.cfg.SiteID, "")
+	opts.Location = s.cfg.Location
+	var bound string
+	if !since.IsZero() {
+		bound = fmt.Sprintf(` AND updated >= "%s"`, s.jqlTime(since))
+	}
+	for _, set := range []struct {
+		keys  []string
+		bound string
+	}{{missing, ""}, {known, bound}} {
+		for chunk := range slices.Chunk(set.keys, epicBatch) {
+			if err := s.fetchEpics(ctx, chunk, set.bound, opts, meta, res); err != nil {
+				return err
+			}
+		}
+	}
+	return s.store.EpicWatermarkPut(ctx, s.cfg.SiteID, started)
+}
+
+// fetchEpics searches `key in (keys)` (plus bound) and stores what it finds.
+// Jira refuses the whole query when one key is unknown (400): the batch is
+// then halved until the unknown keys stand alone, and those are skipped.
+func (s *Syncer) fetchEpics(ctx context.Context, keys []string, bound string, opts jira.ParseOptions, meta siteMeta, res *Result) error {
+	jql := "key in (" + strings.Join(keys, ", ") + ")" + bound + " ORDER BY key ASC"
+	batch := store.IssueBatch{SiteID: s.cfg.SiteID}
+	for pg, err := range s.src.SearchPages(ctx, jql, jira.SearchOptions{Fields: opts.Fields(), Expand: []string{"changelog"}, PageSize: s.cfg.PageSize}) {
+		var ae *jira.APIError
+		switch {
+		case errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest && len(keys) > 1:
+			half := len(keys) / 2
+			if err := s.fetchEpics(ctx, keys[:half], bound, opts, meta, res); err != nil {
+				return err
+			}
+			return s.fetchEpics(ctx, keys[half:], bound, opts, meta, res)
+		case errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest:
+			s.log.Warn("epic referenced by board issues not found in Jira", slog.String("issue_key", keys[0]), slog.Any("error", err))
+			return nil
+		case err != nil:
+			return fmt.Errorf("sync: site %s: epics: %w", s.cfg.SiteID, err)
+		}
+		for _, raw := range pg.Issues {
+			issue, items, warnings, err := jira.ParseIssue(raw, opts)
+			if err != nil {
+				s.log.Warn("malformed epic skipped", slog.String("issue_key", peekKey(raw)), slog.Any("error", err))
+				continue
+			}
+			issue.ChangelogDropped = s.countDropped(issue.Key, warnings, res)
+			if !issue.ChangelogComplete {
+				if full, warns, err := s.fullChangelog(ctx, issue, opts); err == nil {
+					items, issue.ChangelogComplete = full, true
+					issue.ChangelogDropped = s.countDropped(issue.Key, warns, res)
+				}
+			}
+			batch.Issues = append(batch.Issues, issue)
+			batch.Changes = append(batch.Changes, items...)
+		}
+	}
+	if len(batch.Issues) == 0 {
+		return nil
+	}
+	res.Epics += len(batch.Issues)
+	return s.store.IssueUpsertMany(ctx, batch)
+}
