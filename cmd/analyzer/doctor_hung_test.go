@@ -3,49 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/backlog-health/analyzer/internal/jira/jiratest"
+
 	"github.com/backlog-health/analyzer/internal/config"
 )
 
-// hungJira accepts TCP connections and never answers (a stalled VPN or
-// proxy); it counts the connections and holds each until the test ends.
-func hungJira(t *testing.T) (addr string, accepted *atomic.Int32) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	accepted = new(atomic.Int32)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String(), accepted
-}
+// hungJira is jiratest.HungServer.
+func hungJira(t *testing.T) (addr string, accepted *atomic.Int32) { return jiratest.HungServer(t) }
 
 // doctor against a Jira that never answers ends with one line naming the
 // site and the timeout, after 1 + jira.timeouts.retries connections.

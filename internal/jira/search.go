@@ -117,7 +117,7 @@ func (g *PageGuard) Check(cur Cursor, p *SearchPage) error {
 	}
 	first, last := "", ""
 	if n := len(p.Issues); n > 0 {
-		first, last = peekIssueKey(p.Issues[0]), peekIssueKey(p.Issues[n-1])
+		first, last = PeekKey(p.Issues[0]), PeekKey(p.Issues[n-1])
 	}
 	repeat := g.pages > 0 && first != "" && first == g.first && last == g.last && len(p.Issues) == g.prevN
 	g.first, g.last, g.prevN = first, last, len(p.Issues)
@@ -131,8 +131,9 @@ func (g *PageGuard) Check(cur Cursor, p *SearchPage) error {
 	return nil
 }
 
-// peekIssueKey reads an issue's key (or id) without decoding the rest.
-func peekIssueKey(raw RawIssue) string {
+// PeekKey reads an issue's key, or "id N" without one, without decoding
+// the rest; "" when the JSON does not say (or is not JSON).
+func PeekKey(raw RawIssue) string {
 	var v struct {
 		Key string          `json:"key"`
 		ID  json.RawMessage `json:"id"`
@@ -143,7 +144,10 @@ func peekIssueKey(raw RawIssue) string {
 	if v.Key != "" {
 		return v.Key
 	}
-	return string(v.ID)
+	if len(v.ID) > 0 {
+		return "id " + string(v.ID)
+	}
+	return ""
 }
 
 func abbrev(s string) string {

@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	gosync "sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/backlog-health/analyzer/internal/jira/jiratest"
 
 	analyzer "github.com/backlog-health/analyzer"
 	"github.com/backlog-health/analyzer/internal/jira"
@@ -21,38 +21,10 @@ import (
 	"github.com/backlog-health/analyzer/internal/sync"
 )
 
-// hungJira accepts TCP connections and never answers, like a stalled VPN or
-// proxy. It counts the connections and holds each until the test ends.
+// hungJira is jiratest.HungServer's URL.
 func hungJira(tb testing.TB) (url string, accepted *atomic.Int32) {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	accepted = new(atomic.Int32)
-	var mu gosync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	tb.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + ln.Addr().String(), accepted
+	addr, accepted := jiratest.HungServer(tb)
+	return "http://" + addr, accepted
 }
 
 // runHung syncs a hung site with the real client and returns the error and

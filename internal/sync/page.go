@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -201,22 +202,7 @@ func (s *Syncer) refetchTruncated(ctx context.Context, b analyzer.Board, lock *s
 
 // peekKey reads an issue's key (or id) from JSON that ParseIssue rejected,
 // for the log line; "?" when even that is unreadable.
-func peekKey(raw json.RawMessage) string {
-	var v struct {
-		Key string          `json:"key"`
-		ID  json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(raw, &v) != nil {
-		return "?"
-	}
-	if v.Key != "" {
-		return v.Key
-	}
-	if len(v.ID) > 0 {
-		return "id " + string(v.ID)
-	}
-	return "?"
-}
+func peekKey(raw json.RawMessage) string { return cmp.Or(jira.PeekKey(raw), "?") }
 
 func (s *Syncer) fullChangelog(ctx context.Context, issue analyzer.Issue, opts jira.ParseOptions) ([]analyzer.ChangeItem, []error, error) {
 	hs, err := s.src.IssueChangelog(ctx, issue.Key)
