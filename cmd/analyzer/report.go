@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/config"
 	"github.com/backlog-health/analyzer/internal/report"
+	"github.com/backlog-health/analyzer/internal/reportdata"
 	"github.com/backlog-health/analyzer/internal/store"
 	"github.com/backlog-health/analyzer/internal/worker"
 )
@@ -72,35 +70,15 @@ func (m *Main) reportWeek(now time.Time) report.ISOWeek {
 }
 
 // buildReport reads the stored KPI snapshots of every board (or one) into
-// the weekly report model. Boards never computed are skipped with a warning.
+// the weekly report model (reportdata.Read, shared with the dashboard).
+// Boards never computed are skipped with a warning.
 func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOWeek, boardID int64, now time.Time) (*report.Report, error) {
-	boards, err := s.BoardList(ctx)
+	wk, err := reportdata.Read(ctx, s, week, m.Config.Location(), m.Config.Jira.Sites, boardID, m.Logger)
 	if err != nil {
 		return nil, err
 	}
-	in := report.Input{Week: week, Location: m.Config.Location(), Now: now, Forecast: forecastSettings(m.Config.Report.Forecast)}
-	asOf := newSiteAsOf(m.Config.Jira.Sites)
-	for _, b := range boards {
-		if !asOf.includes(b.SiteID, b.ID) {
-			continue // a site or board no longer configured: no longer synced either
-		}
-		if boardID != 0 && b.ID != boardID {
-			continue
-		}
-		team, dataAsOf, err := teamInput(ctx, s, b.SiteID, b.ID, week, m.Config.Location())
-		if store.IsNotFound(err) {
-			m.Logger.Warn("board has no KPI snapshot for the week; run `analyzer compute`", slog.String("site", b.SiteID), slog.Int64("board_id", b.ID),
-				slog.String("week", week.String()), slog.Any("error", err))
-			asOf.add(b.SiteID, nil)
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		asOf.add(b.SiteID, dataAsOf)
-		in.Teams = append(in.Teams, team)
-	}
-	in.DataAsOf = asOf.list()
+	in := report.Input{Week: week, Location: m.Config.Location(), Now: now, Forecast: forecastSettings(m.Config.Report.Forecast),
+		Teams: wk.Teams(), DataAsOf: wk.DataAsOf}
 	if boardID != 0 && len(in.Teams) == 0 {
 		return nil, fmt.Errorf("report: board %d has no computed KPIs (unknown board, or run `analyzer compute` first)", boardID)
 	}
@@ -119,23 +97,6 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 // forecastSettings maps report.forecast onto the report's forecast settings.
 func forecastSettings(c config.ForecastConfig) report.ForecastSettings {
 	return report.ForecastSettings{Target: c.Target, HorizonWeeks: c.HorizonWeeks, ThroughputWeeks: c.ThroughputWeeks}
-}
-
-// teamInput reads one board as it stood at the end of the report week
-// (compute.ReadBoard), and the sync watermark its KPIs were computed from
-// (nil: no completed sync then).
-func teamInput(ctx context.Context, s *store.Store, siteID string, boardID int64, week report.ISOWeek, loc *time.Location) (report.TeamInput, *time.Time, error) {
-	b, err := compute.ReadBoard(ctx, s, siteID, boardID, week.Start(loc), week.End(loc))
-	if err != nil {
-		return report.TeamInput{}, nil, err
-	}
-	snap := b.Snapshot
-	return report.TeamInput{
-		SiteID: siteID, BoardID: boardID, BoardName: snap.BoardName, Unit: snap.Unit, Cycles: snap.Cycles,
-		DataQuality:     snap.DataQuality,
-		EstimationField: snap.EstimationField, EstimationSource: snap.EstimationSource,
-		Sprints: b.Sprints, Weeks: b.Weeks,
-	}, snap.DataAsOf, nil
 }
 
 // targets returns the configured delivery targets: the directory always,
@@ -246,77 +207,4 @@ func (m *Main) reportJobs() []worker.Job {
 		{Name: "report", Spec: m.Config.Schedule.Report, Run: pass},
 		{Name: "report-retry", Spec: reportRetryEvery, Run: pass},
 	}
-}
-
-// siteAsOfs collects, per site, the oldest data as-of time of its boards,
-// and says which stored boards the configuration still selects.
-type siteAsOfs struct {
-	configured map[string]config.SiteConfig // nil: no site configured, every stored board counts
-	order      []string
-	sites      map[string]*siteAsOf
-}
-
-type siteAsOf struct {
-	boards  int
-	missing bool       // a board without a completed sync or without KPIs
-	oldest  *time.Time // the oldest as-of among the boards with one
-}
-
-func newSiteAsOf(sites []config.SiteConfig) *siteAsOfs {
-	a := &siteAsOfs{sites: map[string]*siteAsOf{}}
-	if len(sites) > 0 {
-		a.configured = map[string]config.SiteConfig{}
-		for _, s := range sites {
-			a.configured[s.ID] = s
-			a.site(s.ID)
-		}
-	}
-	return a
-}
-
-func (a *siteAsOfs) site(id string) *siteAsOf {
-	s := a.sites[id]
-	if s == nil {
-		s = &siteAsOf{}
-		a.sites[id] = s
-		a.order = append(a.order, id)
-	}
-	return s
-}
-
-// includes reports whether a stored board belongs in the report: its site
-// is configured and selects it (or no site is configured at all).
-func (a *siteAsOfs) includes(siteID string, boardID int64) bool {
-	if a.configured == nil {
-		return true
-	}
-	s, ok := a.configured[siteID]
-	return ok && (s.Boards.All || slices.Contains(s.Boards.IDs, boardID))
-}
-
-// add records one board's as-of time (nil: no completed sync or no KPIs).
-func (a *siteAsOfs) add(siteID string, asOf *time.Time) {
-	s := a.site(siteID)
-	s.boards++
-	switch {
-	case asOf == nil:
-		s.missing = true
-	case s.oldest == nil || asOf.Before(*s.oldest):
-		s.oldest = asOf
-	}
-}
-
-// list returns one entry per site; a site without boards, or with a board
-// lacking data, has no as-of time.
-func (a *siteAsOfs) list() []report.SiteAsOf {
-	out := make([]report.SiteAsOf, 0, len(a.order))
-	for _, id := range a.order {
-		s := a.sites[id]
-		e := report.SiteAsOf{SiteID: id}
-		if s.boards > 0 && !s.missing {
-			e.AsOf = s.oldest
-		}
-		out = append(out, e)
-	}
-	return out
 }

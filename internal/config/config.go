@@ -49,6 +49,8 @@ type Config struct {
 	HTTP     HTTPConfig     `yaml:"http"`
 	Log      LogConfig      `yaml:"log"`
 	Outcomes OutcomesConfig `yaml:"outcomes"`
+	// Dashboard is the web dashboard and its read API (dashboard.go).
+	Dashboard DashboardConfig `yaml:"dashboard"`
 }
 
 // OutcomesConfig defines the Product Manager's outcome metrics, the work
@@ -382,6 +384,7 @@ func Default() Config {
 			Sync: 30 * time.Minute, FullSync: 2 * time.Hour, Compute: 15 * time.Minute, Report: 10 * time.Minute}},
 		HTTP: HTTPConfig{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 			IdleTimeout: 2 * time.Minute, MaxConnections: 64, RefusedLogInterval: 10 * time.Second},
+		Dashboard: DashboardConfig{Listen: DefaultDashboardListen, TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
 	}
 }
 
@@ -701,6 +704,7 @@ func (c Config) Validate() error {
 		}
 	}
 	c.validateWorker(bad)
+	c.validateDashboard(bad)
 	known := map[string]bool{}
 	for i := range c.Outcomes.Metrics {
 		m := c.Outcomes.Metrics[i]
