@@ -125,6 +125,10 @@ type options struct {
 
 func commands() map[string]command {
 	cs := []command{
+		{name: "serve", summary: "serve the web dashboard and its read API (no jobs) until SIGINT/SIGTERM", needsDB: true,
+			usage: "analyzer serve [--config FILE] [--http ADDR]", run: runServe, flags: func(fs *flag.FlagSet, o *options) {
+				fs.StringVar(&o.httpAddr, "http", "", "`address` to serve the dashboard on (default dashboard.listen, 127.0.0.1:9464)")
+			}},
 		{name: "migrate", summary: "apply pending database migrations and exit", needsDB: true,
 			usage: "analyzer migrate [--config FILE]", run: runMigrate},
 		{name: "doctor", summary: "check the configuration, the database and the Jira sites",

@@ -88,7 +88,11 @@ func TestOutcomesPushMounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Stop(ctx)
-	srv := httptest.NewServer(m.httpHandler(w, m.store))
+	h, err := m.httpHandler(w, m.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 	post := func(token string) int {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/outcomes", strings.NewReader(`{"values":[{"metric":"mrr","date":"2026-11-16","value":123.5}]}`))

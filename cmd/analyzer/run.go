@@ -9,6 +9,7 @@ import (
 
 	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/config"
+	"github.com/backlog-health/analyzer/internal/dashboard"
 	"github.com/backlog-health/analyzer/internal/jira"
 	"github.com/backlog-health/analyzer/internal/outcomes"
 	"github.com/backlog-health/analyzer/internal/store"
@@ -79,16 +80,22 @@ func (m *Main) recordJiraStats(site string, st jira.Stats) {
 	}
 }
 
-// httpHandler serves /healthz, /readyz, /metrics and POST /api/v1/outcomes
-// (its answers counted in /metrics).
-func (m *Main) httpHandler(w *worker.Worker, s *store.Store) http.Handler {
+// httpHandler serves /healthz, /readyz, /metrics, POST /api/v1/outcomes
+// (its answers counted in /metrics) and the dashboard with its read API
+// (behind the dashboard's authentication).
+func (m *Main) httpHandler(w *worker.Worker, s *store.Store) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", w.Handler())
+	d, err := m.dashboard(s)
+	if err != nil {
+		return nil, err
+	}
+	mountDashboard(mux, d)
 	push := outcomes.NewHandler(s, m.Config.Outcomes.PushToken, m.knownMetrics(), outcomes.PushOptions{
 		Logger: m.Logger, RefusedLogInterval: m.Config.HTTP.RefusedLogInterval,
 	})
 	mux.Handle(outcomes.PushPath, w.Stats().CountPushes(push))
-	return mux
+	return mux, nil
 }
 
 func runWorker(ctx context.Context, m *Main, args []string) error {
@@ -122,11 +129,20 @@ func runWorker(ctx context.Context, m *Main, args []string) error {
 	srvErr := make(chan error, 1)
 	serverDone := false
 	if *addr != "" {
+		if err := dashboard.CheckListen(*addr, m.Config.Dashboard.AuthConfigured()); err != nil {
+			_ = w.Stop(context.Background())
+			return err
+		}
+		handler, err := m.httpHandler(w, s)
+		if err != nil {
+			_ = w.Stop(context.Background())
+			return err
+		}
 		h := m.Config.HTTP
 		sc := worker.ServerConfig{ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout,
 			WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout, MaxConnections: h.MaxConnections}
 		ready := make(chan string, 1)
-		go func() { srvErr <- worker.Serve(ctx, *addr, m.httpHandler(w, s), sc, ready) }()
+		go func() { srvErr <- worker.Serve(ctx, *addr, handler, sc, ready) }()
 		select {
 		case a := <-ready:
 			m.Logger.Info("serving health, readiness and metrics", slog.String("addr", a))
