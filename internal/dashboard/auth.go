@@ -88,4 +88,6 @@ func CheckListen(addr string, authConfigured bool) error {
 // ListenError says why an address was refused.
 type ListenError struct{ Addr, Reason string }
 
-func (e *ListenError) Error() string { return "dashboard: refusing to serve on " + e.Addr + ": " + e.Reason }
+func (e *ListenError) Error() string {
+	return "dashboard: refusing to serve on " + e.Addr + ": " + e.Reason
+}

@@ -85,7 +85,7 @@ type Overview struct {
 	Report   *report.Report    `json:"report"`
 	Teams    []OverviewTeam    `json:"teams"`
 	DataAsOf []report.SiteAsOf `json:"data_as_of"`
-	Nav      weekNav `json:"-"`
+	Nav      weekNav           `json:"-"`
 }
 
 // OverviewTeam is one team's headline and its 26-week trends.
@@ -157,7 +157,7 @@ type BoardWeek struct {
 	Columns []ColumnAgeing  `json:"ageing_by_column"`
 	Sprints []SprintSummary `json:"sprint_list"`
 	Weeks   []string        `json:"stored_weeks"` // weeks with a snapshot, newest first
-	Nav     weekNav `json:"-"`
+	Nav     weekNav         `json:"-"`
 }
 
 // ColumnAgeing is the ageing work in progress of one board column.

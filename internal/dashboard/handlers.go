@@ -256,4 +256,3 @@ var funcs = template.FuncMap{
 	"spark": sparkline, "outcome": report.OutcomeChart, "num": num, "pct": pct, "optnum": optnum,
 	"lower": strings.ToLower, "deref": func(b *bool) bool { return b != nil && *b },
 }
-
