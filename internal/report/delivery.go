@@ -9,9 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/mail"
@@ -220,7 +217,8 @@ var slackReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 func slackEscape(s string) string { return slackReplacer.Replace(s) }
 
 // EmailTarget sends the report by SMTP as multipart/alternative: the
-// Markdown as the text part and the HTML page as the HTML part.
+// Markdown as the text part, and the e-mail HTML (inline styles, tables,
+// charts as PNG images) with its images as multipart/related (buildMessage).
 type EmailTarget struct {
 	Host     string
 	Port     int // default 587
@@ -349,52 +347,6 @@ func cmpOr(d, def time.Duration) time.Duration {
 		return d
 	}
 	return def
-}
-
-// buildMessage makes the RFC 5322 message: multipart/alternative with the
-// Markdown (text/plain) first and the HTML last, as clients prefer the last
-// part they can show.
-func buildMessage(r *Rendered, from *mail.Address, to []*mail.Address) ([]byte, error) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, p := range []struct {
-		ctype string
-		data  []byte
-	}{{"text/plain; charset=utf-8", r.Markdown}, {"text/html; charset=utf-8", r.HTML}} {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Type", p.ctype)
-		h.Set("Content-Transfer-Encoding", "quoted-printable")
-		pw, err := mw.CreatePart(h)
-		if err != nil {
-			return nil, err
-		}
-		qp := quotedprintable.NewWriter(pw)
-		if _, err := qp.Write(p.data); err != nil {
-			return nil, err
-		}
-		if err := qp.Close(); err != nil {
-			return nil, err
-		}
-	}
-	if err := mw.Close(); err != nil {
-		return nil, err
-	}
-	var tos []string
-	for _, a := range to {
-		tos = append(tos, a.String())
-	}
-	var m bytes.Buffer
-	hdr := func(k, v string) { fmt.Fprintf(&m, "%s: %s\r\n", k, v) }
-	hdr("From", from.String())
-	hdr("To", strings.Join(tos, ", "))
-	hdr("Subject", mime.QEncoding.Encode("utf-8", "Backlog health — week "+r.Report.Week))
-	hdr("Date", r.Report.GeneratedAt.Format(time.RFC1123Z))
-	hdr("Message-ID", fmt.Sprintf("<report-%s-%d@backlog-health>", r.Report.Week, r.Report.GeneratedAt.Unix()))
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "multipart/alternative; boundary="+mw.Boundary())
-	m.WriteString("\r\n")
-	m.Write(body.Bytes())
-	return m.Bytes(), nil
 }
 
 // Result is the outcome of delivering to one target.
