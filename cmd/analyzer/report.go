@@ -78,7 +78,12 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 	if err != nil {
 		return nil, err
 	}
-	in := report.Input{Week: week, Location: m.Config.Location(), Now: now, Forecast: forecastSettings(m.Config.Report.Forecast)}
+	in := report.Input{Week: week, Location: m.Config.Location(), Now: now, Forecast: forecastSettings(m.Config.Report.Forecast),
+		PublicURL: m.Config.HTTP.PublicURL, DocsBaseURL: m.Config.DefinitionsBaseURL()}
+	siteURL := map[string]string{}
+	for _, site := range m.Config.Jira.Sites {
+		siteURL[site.ID] = site.URL
+	}
 	asOf := newSiteAsOf(m.Config.Jira.Sites)
 	for _, b := range boards {
 		if !asOf.includes(b.SiteID, b.ID) {
@@ -98,6 +103,7 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 			return nil, err
 		}
 		asOf.add(b.SiteID, dataAsOf)
+		team.SiteURL = siteURL[b.SiteID]
 		in.Teams = append(in.Teams, team)
 	}
 	in.DataAsOf = asOf.list()

@@ -174,18 +174,14 @@ const (
 )
 
 // SlackMessage builds the incoming-webhook payload: a header, one section
-// per team with its key figures and callouts, and a context line.
+// per team with its key figures and callouts (issue keys linked to Jira, a
+// link to the board's dashboard page), the PM section in short (slackPM)
+// and a context line.
 func SlackMessage(r *Report, reportURL string) map[string]any {
-	text := func(s string) map[string]any {
-		if len([]rune(s)) > slackTextMax {
-			s = string([]rune(s)[:slackTextMax-1]) + "…"
-		}
-		return map[string]any{"type": "mrkdwn", "text": s}
-	}
 	blocks := []any{map[string]any{"type": "header", "text": map[string]any{"type": "plain_text",
 		"text": "Backlog health — week " + r.Week}}}
 	for _, t := range r.Teams {
-		if len(blocks) >= slackBlocksMax-2 {
+		if len(blocks) >= slackBlocksMax-3 {
 			break
 		}
 		var b strings.Builder
@@ -193,23 +189,72 @@ func SlackMessage(r *Report, reportURL string) map[string]any {
 		if v := t.Velocity(); v != nil {
 			velocity = fmt.Sprintf("velocity (avg of %d)", v.Window)
 		}
-		fmt.Fprintf(&b, "*%s*\nthroughput %d · WIP %d · cycle time p85 %s d · escaped defects %d · say/do (avg of 7) %s · %s %s %s",
-			slackEscape(t.BoardName), t.Throughput, t.WIP, optDays(t.CycleTimeDays.P85), t.EscapedDefects,
+		fmt.Fprintf(&b, "*%s*", slackEscape(t.BoardName))
+		if t.DashboardURL != "" {
+			fmt.Fprintf(&b, " · <%s|dashboard>", t.DashboardURL)
+		}
+		fmt.Fprintf(&b, "\nthroughput %d · WIP %d · cycle time p85 %s d · escaped defects %d · say/do (avg of 7) %s · %s %s %s",
+			t.Throughput, t.WIP, optDays(t.CycleTimeDays.P85), t.EscapedDefects,
 			optPct(t.SayDoAvg7), velocity, optNum(t.VelocityValue()), t.Unit)
 		for _, c := range t.Callouts {
-			fmt.Fprintf(&b, "\n%s %s", severityIcon(c.Severity), slackEscape(c.Text))
+			fmt.Fprintf(&b, "\n%s %s", severityIcon(c.Severity), linkKeysSlack(t.SiteURL, c.Text))
 		}
-		blocks = append(blocks, map[string]any{"type": "section", "text": text(b.String())})
+		blocks = append(blocks, slackSection(b.String()))
 	}
+	blocks = append(blocks, slackSection(slackPM(r)))
 	ctx := fmt.Sprintf("%s to %s (%s) · %s", r.WeekStart, r.WeekEnd, r.TimeZone, slackEscape(r.AsOfText()))
-	if len(r.Outcomes) == 0 {
-		ctx += " · no outcome metrics configured"
+	if r.DashboardURL != "" {
+		ctx += " · <" + r.DashboardURL + "|open this week in the dashboard>"
 	}
 	if reportURL != "" {
 		ctx += " · <" + reportURL + "|full report>"
 	}
-	blocks = append(blocks, map[string]any{"type": "context", "elements": []any{text(ctx)}})
+	blocks = append(blocks, map[string]any{"type": "context", "elements": []any{slackMrkdwn(ctx)}})
 	return map[string]any{"text": "Backlog health — week " + r.Week, "blocks": blocks}
+}
+
+func slackMrkdwn(s string) map[string]any {
+	if len([]rune(s)) > slackTextMax {
+		s = string([]rune(s)[:slackTextMax-1]) + "…"
+	}
+	return map[string]any{"type": "mrkdwn", "text": s}
+}
+
+func slackSection(s string) map[string]any { return map[string]any{"type": "section", "text": slackMrkdwn(s)} }
+
+// slackPM is the PM section in short: per outcome its latest value, the
+// change over 4 weeks and the verdict of each release in the chart, then
+// the alignment share; flags as warnings.
+func slackPM(r *Report) string {
+	var b strings.Builder
+	b.WriteString("*Delivery vs outcomes*")
+	if len(r.Outcomes) == 0 {
+		b.WriteString("\nno outcome metrics configured")
+	}
+	for _, o := range r.Outcomes {
+		fmt.Fprintf(&b, "\n• *%s*: %s, change %s %s", slackEscape(o.Name), withUnit(o.Latest, o.Unit), signedVal(o.Change), trendArrow(o.Trend))
+		if j := [...]string{"worse", "", "better"}[o.Better(o.Change)+1]; j != "" {
+			b.WriteString(" " + j)
+		}
+		var rels []string
+		for _, rel := range o.Releases {
+			rels = append(rels, slackEscape(rel.Name)+": "+verdictText(rel.Verdict))
+		}
+		if len(rels) > 0 {
+			b.WriteString(" · releases " + strings.Join(rels, "; "))
+		}
+		for _, f := range o.FlagTexts {
+			b.WriteString("\n  ⚠ " + slackEscape(f))
+		}
+	}
+	if a := r.Alignment; a != nil {
+		fmt.Fprintf(&b, "\n• *Alignment* %s to %s: %s of the delivered %s linked to an outcome (%s of %s points; %d of %d issues)",
+			a.From, a.To, optPct(a.Ratio), a.Basis, fmtNum(a.LinkedPoints), fmtNum(a.DeliveredPoints), a.LinkedIssues, a.DeliveredIssues)
+		for _, f := range a.FlagTexts {
+			b.WriteString("\n  ⚠ " + slackEscape(f))
+		}
+	}
+	return b.String()
 }
 
 var slackReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

@@ -127,9 +127,9 @@ func TestSlackTarget(t *testing.T) {
 		if err := json.Unmarshal((*bodies)[0], &msg); err != nil {
 			t.Fatal(err)
 		}
-		// Header, one section per team, context.
-		if msg.Text != "Backlog health — week 2026-W47" || len(msg.Blocks) != 4 ||
-			msg.Blocks[0].Type != "header" || msg.Blocks[1].Type != "section" || msg.Blocks[3].Type != "context" {
+		// Header, one section per team, the PM section, context.
+		if msg.Text != "Backlog health — week 2026-W47" || len(msg.Blocks) != 5 ||
+			msg.Blocks[0].Type != "header" || msg.Blocks[1].Type != "section" || msg.Blocks[3].Type != "section" || msg.Blocks[4].Type != "context" {
 			t.Fatalf("message %s", (*bodies)[0])
 		}
 		s := string(msg.Blocks[1].Text)
@@ -143,9 +143,11 @@ func TestSlackTarget(t *testing.T) {
 			!strings.Contains(string(msg.Blocks[2].Text), `Mobile \u0026lt;iOS \u0026amp; Android\u0026gt;`) {
 			t.Errorf("mobile section: %s", msg.Blocks[2].Text)
 		}
-		if c := msg.Blocks[3].Elements[0].Text; !strings.Contains(c, "<https://reports.example.org/2026-W47.html|full report>") ||
-			!strings.Contains(c, "no outcome metrics configured") {
+		if c := msg.Blocks[4].Elements[0].Text; !strings.Contains(c, "<https://reports.example.org/2026-W47.html|full report>") {
 			t.Errorf("context %q", c)
+		}
+		if pm := string(msg.Blocks[3].Text); !strings.Contains(pm, "no outcome metrics configured") {
+			t.Errorf("PM section %s", pm)
 		}
 	})
 

@@ -35,6 +35,11 @@ var funcs = map[string]any{
 	"join":          func(s []string) string { return strings.Join(s, ", ") },
 	"signed":        signed,
 	"md":            mdEscape,
+	// Issue keys linked to Jira (<site url>/browse/KEY) when the site is known.
+	"issue":  issueHTML,
+	"issues": issuesHTML,
+	"keys":   linkKeysHTML,
+	"mdKeys": linkKeysMD,
 	"sprintGoal":    sprintGoalText,
 	"forecastItems": forecastItems,
 	"forecastNone":  forecastNone,
