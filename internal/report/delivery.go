@@ -220,7 +220,9 @@ func slackMrkdwn(s string) map[string]any {
 	return map[string]any{"type": "mrkdwn", "text": s}
 }
 
-func slackSection(s string) map[string]any { return map[string]any{"type": "section", "text": slackMrkdwn(s)} }
+func slackSection(s string) map[string]any {
+	return map[string]any{"type": "section", "text": slackMrkdwn(s)}
+}
 
 // slackPM is the PM section in short: per outcome its latest value, the
 // change over 4 weeks and the verdict of each release in the chart, then

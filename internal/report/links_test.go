@@ -27,7 +27,7 @@ func slackText(t *testing.T, r *Report, reportURL string) string {
 	// The mrkdwn of every block, JSON-decoded (json.Marshal escapes < and >).
 	var m struct {
 		Blocks []struct {
-			Text     *struct{ Text string } `json:"text"`
+			Text     *struct{ Text string }  `json:"text"`
 			Elements []struct{ Text string } `json:"elements"`
 		} `json:"blocks"`
 	}
