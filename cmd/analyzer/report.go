@@ -78,7 +78,14 @@ func (m *Main) buildReport(ctx context.Context, s *store.Store, week report.ISOW
 		return nil, err
 	}
 	in := report.Input{Week: week, Location: m.Config.Location(), Now: now, Forecast: forecastSettings(m.Config.Report.Forecast),
-		Teams: wk.Teams(), DataAsOf: wk.DataAsOf}
+		Teams: wk.Teams(), DataAsOf: wk.DataAsOf, PublicURL: m.Config.HTTP.PublicURL, DocsBaseURL: m.Config.DefinitionsBaseURL()}
+	siteURL := map[string]string{}
+	for _, site := range m.Config.Jira.Sites {
+		siteURL[site.ID] = site.URL
+	}
+	for i := range in.Teams {
+		in.Teams[i].SiteURL = siteURL[in.Teams[i].SiteID]
+	}
 	if boardID != 0 && len(in.Teams) == 0 {
 		return nil, fmt.Errorf("report: board %d has no computed KPIs (unknown board, or run `analyzer compute` first)", boardID)
 	}

@@ -297,6 +297,12 @@ type ReportConfig struct {
 	CatchUpWeeks int `yaml:"catch_up_weeks"`
 	// Forecast configures each team's Monte Carlo forecast.
 	Forecast ForecastConfig `yaml:"forecast"`
+	// DefinitionsURL is the base the reports' definition links start from
+	// (+ "metrics.md#velocity-…"): an absolute http(s) URL of a directory
+	// holding metrics.md and outcomes.md. Default "": http.public_url +
+	// "/docs/" when that is set (the dashboard serves them), else the
+	// project's docs on GitHub. See DefinitionsBaseURL.
+	DefinitionsURL string `yaml:"definitions_url"`
 }
 
 // ForecastConfig configures the report's forecast (docs/metrics.md#monte-carlo-forecast).
@@ -705,6 +711,7 @@ func (c Config) Validate() error {
 	}
 	c.validateWorker(bad)
 	c.validateDashboard(bad)
+	c.validateLinks(bad)
 	known := map[string]bool{}
 	for i := range c.Outcomes.Metrics {
 		m := c.Outcomes.Metrics[i]

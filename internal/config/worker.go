@@ -37,6 +37,11 @@ type HTTPConfig struct {
 	// RefusedLogInterval: at most one warning per client host per interval
 	// for pushes refused for their token. Default 10s.
 	RefusedLogInterval time.Duration `yaml:"refused_log_interval"`
+	// PublicURL is where users reach the dashboard, e.g.
+	// https://analyzer.example.org (behind a reverse proxy, its outside
+	// address). When set, reports link to the dashboard's page of their week
+	// and the KPI definitions default to PublicURL + "/docs/". Default "": no links.
+	PublicURL string `yaml:"public_url"`
 }
 
 // validateWorker checks the schedule, worker and http sections.

@@ -9,9 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/mail"
@@ -177,18 +174,14 @@ const (
 )
 
 // SlackMessage builds the incoming-webhook payload: a header, one section
-// per team with its key figures and callouts, and a context line.
+// per team with its key figures and callouts (issue keys linked to Jira, a
+// link to the board's dashboard page), the PM section in short (slackPM)
+// and a context line.
 func SlackMessage(r *Report, reportURL string) map[string]any {
-	text := func(s string) map[string]any {
-		if len([]rune(s)) > slackTextMax {
-			s = string([]rune(s)[:slackTextMax-1]) + "…"
-		}
-		return map[string]any{"type": "mrkdwn", "text": s}
-	}
 	blocks := []any{map[string]any{"type": "header", "text": map[string]any{"type": "plain_text",
 		"text": "Backlog health — week " + r.Week}}}
 	for _, t := range r.Teams {
-		if len(blocks) >= slackBlocksMax-2 {
+		if len(blocks) >= slackBlocksMax-3 {
 			break
 		}
 		var b strings.Builder
@@ -196,23 +189,74 @@ func SlackMessage(r *Report, reportURL string) map[string]any {
 		if v := t.Velocity(); v != nil {
 			velocity = fmt.Sprintf("velocity (avg of %d)", v.Window)
 		}
-		fmt.Fprintf(&b, "*%s*\nthroughput %d · WIP %d · cycle time p85 %s d · escaped defects %d · say/do (avg of 7) %s · %s %s %s",
-			slackEscape(t.BoardName), t.Throughput, t.WIP, optDays(t.CycleTimeDays.P85), t.EscapedDefects,
+		fmt.Fprintf(&b, "*%s*", slackEscape(t.BoardName))
+		if t.DashboardURL != "" {
+			fmt.Fprintf(&b, " · <%s|dashboard>", t.DashboardURL)
+		}
+		fmt.Fprintf(&b, "\nthroughput %d · WIP %d · cycle time p85 %s d · escaped defects %d · say/do (avg of 7) %s · %s %s %s",
+			t.Throughput, t.WIP, optDays(t.CycleTimeDays.P85), t.EscapedDefects,
 			optPct(t.SayDoAvg7), velocity, optNum(t.VelocityValue()), t.Unit)
 		for _, c := range t.Callouts {
-			fmt.Fprintf(&b, "\n%s %s", severityIcon(c.Severity), slackEscape(c.Text))
+			fmt.Fprintf(&b, "\n%s %s", severityIcon(c.Severity), linkKeysSlack(t.SiteURL, c.Text))
 		}
-		blocks = append(blocks, map[string]any{"type": "section", "text": text(b.String())})
+		blocks = append(blocks, slackSection(b.String()))
 	}
+	blocks = append(blocks, slackSection(slackPM(r)))
 	ctx := fmt.Sprintf("%s to %s (%s) · %s", r.WeekStart, r.WeekEnd, r.TimeZone, slackEscape(r.AsOfText()))
-	if len(r.Outcomes) == 0 {
-		ctx += " · no outcome metrics configured"
+	if r.DashboardURL != "" {
+		ctx += " · <" + r.DashboardURL + "|open this week in the dashboard>"
 	}
 	if reportURL != "" {
 		ctx += " · <" + reportURL + "|full report>"
 	}
-	blocks = append(blocks, map[string]any{"type": "context", "elements": []any{text(ctx)}})
+	blocks = append(blocks, map[string]any{"type": "context", "elements": []any{slackMrkdwn(ctx)}})
 	return map[string]any{"text": "Backlog health — week " + r.Week, "blocks": blocks}
+}
+
+func slackMrkdwn(s string) map[string]any {
+	if len([]rune(s)) > slackTextMax {
+		s = string([]rune(s)[:slackTextMax-1]) + "…"
+	}
+	return map[string]any{"type": "mrkdwn", "text": s}
+}
+
+func slackSection(s string) map[string]any {
+	return map[string]any{"type": "section", "text": slackMrkdwn(s)}
+}
+
+// slackPM is the PM section in short: per outcome its latest value, the
+// change over 4 weeks and the verdict of each release in the chart, then
+// the alignment share; flags as warnings.
+func slackPM(r *Report) string {
+	var b strings.Builder
+	b.WriteString("*Delivery vs outcomes*")
+	if len(r.Outcomes) == 0 {
+		b.WriteString("\nno outcome metrics configured")
+	}
+	for _, o := range r.Outcomes {
+		fmt.Fprintf(&b, "\n• *%s*: %s, change %s %s", slackEscape(o.Name), withUnit(o.Latest, o.Unit), signedVal(o.Change), trendArrow(o.Trend))
+		if j := [...]string{"worse", "", "better"}[o.Better(o.Change)+1]; j != "" {
+			b.WriteString(" " + j)
+		}
+		var rels []string
+		for _, rel := range o.Releases {
+			rels = append(rels, slackEscape(rel.Name)+": "+verdictText(rel.Verdict))
+		}
+		if len(rels) > 0 {
+			b.WriteString(" · releases " + strings.Join(rels, "; "))
+		}
+		for _, f := range o.FlagTexts {
+			b.WriteString("\n  ⚠ " + slackEscape(f))
+		}
+	}
+	if a := r.Alignment; a != nil {
+		fmt.Fprintf(&b, "\n• *Alignment* %s to %s: %s of the delivered %s linked to an outcome (%s of %s points; %d of %d issues)",
+			a.From, a.To, optPct(a.Ratio), a.Basis, fmtNum(a.LinkedPoints), fmtNum(a.DeliveredPoints), a.LinkedIssues, a.DeliveredIssues)
+		for _, f := range a.FlagTexts {
+			b.WriteString("\n  ⚠ " + slackEscape(f))
+		}
+	}
+	return b.String()
 }
 
 var slackReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
@@ -220,7 +264,8 @@ var slackReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 func slackEscape(s string) string { return slackReplacer.Replace(s) }
 
 // EmailTarget sends the report by SMTP as multipart/alternative: the
-// Markdown as the text part and the HTML page as the HTML part.
+// Markdown as the text part, and the e-mail HTML (inline styles, tables,
+// charts as PNG images) with its images as multipart/related (buildMessage).
 type EmailTarget struct {
 	Host     string
 	Port     int // default 587
@@ -349,52 +394,6 @@ func cmpOr(d, def time.Duration) time.Duration {
 		return d
 	}
 	return def
-}
-
-// buildMessage makes the RFC 5322 message: multipart/alternative with the
-// Markdown (text/plain) first and the HTML last, as clients prefer the last
-// part they can show.
-func buildMessage(r *Rendered, from *mail.Address, to []*mail.Address) ([]byte, error) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, p := range []struct {
-		ctype string
-		data  []byte
-	}{{"text/plain; charset=utf-8", r.Markdown}, {"text/html; charset=utf-8", r.HTML}} {
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Type", p.ctype)
-		h.Set("Content-Transfer-Encoding", "quoted-printable")
-		pw, err := mw.CreatePart(h)
-		if err != nil {
-			return nil, err
-		}
-		qp := quotedprintable.NewWriter(pw)
-		if _, err := qp.Write(p.data); err != nil {
-			return nil, err
-		}
-		if err := qp.Close(); err != nil {
-			return nil, err
-		}
-	}
-	if err := mw.Close(); err != nil {
-		return nil, err
-	}
-	var tos []string
-	for _, a := range to {
-		tos = append(tos, a.String())
-	}
-	var m bytes.Buffer
-	hdr := func(k, v string) { fmt.Fprintf(&m, "%s: %s\r\n", k, v) }
-	hdr("From", from.String())
-	hdr("To", strings.Join(tos, ", "))
-	hdr("Subject", mime.QEncoding.Encode("utf-8", "Backlog health — week "+r.Report.Week))
-	hdr("Date", r.Report.GeneratedAt.Format(time.RFC1123Z))
-	hdr("Message-ID", fmt.Sprintf("<report-%s-%d@backlog-health>", r.Report.Week, r.Report.GeneratedAt.Unix()))
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "multipart/alternative; boundary="+mw.Boundary())
-	m.WriteString("\r\n")
-	m.Write(body.Bytes())
-	return m.Bytes(), nil
 }
 
 // Result is the outcome of delivering to one target.

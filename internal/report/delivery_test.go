@@ -16,12 +16,9 @@ import (
 	"io"
 	"math/big"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -130,9 +127,9 @@ func TestSlackTarget(t *testing.T) {
 		if err := json.Unmarshal((*bodies)[0], &msg); err != nil {
 			t.Fatal(err)
 		}
-		// Header, one section per team, context.
-		if msg.Text != "Backlog health — week 2026-W47" || len(msg.Blocks) != 4 ||
-			msg.Blocks[0].Type != "header" || msg.Blocks[1].Type != "section" || msg.Blocks[3].Type != "context" {
+		// Header, one section per team, the PM section, context.
+		if msg.Text != "Backlog health — week 2026-W47" || len(msg.Blocks) != 5 ||
+			msg.Blocks[0].Type != "header" || msg.Blocks[1].Type != "section" || msg.Blocks[3].Type != "section" || msg.Blocks[4].Type != "context" {
 			t.Fatalf("message %s", (*bodies)[0])
 		}
 		s := string(msg.Blocks[1].Text)
@@ -146,9 +143,11 @@ func TestSlackTarget(t *testing.T) {
 			!strings.Contains(string(msg.Blocks[2].Text), `Mobile \u0026lt;iOS \u0026amp; Android\u0026gt;`) {
 			t.Errorf("mobile section: %s", msg.Blocks[2].Text)
 		}
-		if c := msg.Blocks[3].Elements[0].Text; !strings.Contains(c, "<https://reports.example.org/2026-W47.html|full report>") ||
-			!strings.Contains(c, "no outcome metrics configured") {
+		if c := msg.Blocks[4].Elements[0].Text; !strings.Contains(c, "<https://reports.example.org/2026-W47.html|full report>") {
 			t.Errorf("context %q", c)
+		}
+		if pm := string(msg.Blocks[3].Text); !strings.Contains(pm, "no outcome metrics configured") {
+			t.Errorf("PM section %s", pm)
 		}
 	})
 
@@ -341,39 +340,6 @@ func selfSigned(t *testing.T) (server, client *tls.Config) {
 }
 
 // parts splits a received multipart/alternative message into its decoded parts by content type.
-func parts(t *testing.T, raw []byte) (*mail.Message, map[string][]byte) {
-	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/alternative" {
-		t.Fatalf("content type %q: %v", msg.Header.Get("Content-Type"), err)
-	}
-	out := map[string][]byte{}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextRawPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Header.Get("Content-Transfer-Encoding") != "quoted-printable" {
-			t.Errorf("part encoding %q", p.Header.Get("Content-Transfer-Encoding"))
-		}
-		b, err := io.ReadAll(quotedprintable.NewReader(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		out[ct] = b
-	}
-	return msg, out
-}
-
 func TestEmailTarget(t *testing.T) {
 	r := mustRender(t)
 	email := func(port int) EmailTarget {
@@ -396,16 +362,24 @@ func TestEmailTarget(t *testing.T) {
 		if !m.tls || !m.authed || m.from != "MAIL FROM:<reports@example.org>" || len(m.rcpt) != 2 {
 			t.Errorf("tls %v auth %v from %q rcpt %q", m.tls, m.authed, m.from, m.rcpt)
 		}
-		hdr, ps := parts(t, m.data)
+		hdr, ps := walkMIME(t, m.data)
 		subj, _ := new(mime.WordDecoder).DecodeHeader(hdr.Header.Get("Subject"))
 		if subj != "Backlog health — week 2026-W47" {
 			t.Errorf("subject %q", subj)
 		}
-		// Both parts arrive intact (text lines end in CRLF on the wire), the text one first.
+		// Both text parts arrive intact (text lines end in CRLF on the wire),
+		// the text one first; the HTML one is the e-mail rendering.
+		em, err := RenderEmail(r.Report)
+		if err != nil {
+			t.Fatal(err)
+		}
 		crlf := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")) }
-		ps["text/plain"], ps["text/html"] = crlf(ps["text/plain"]), crlf(ps["text/html"])
-		if !bytes.Equal(ps["text/plain"], r.Markdown) || !bytes.Equal(ps["text/html"], r.HTML) {
-			t.Errorf("parts: text equal %v, html equal %v", bytes.Equal(ps["text/plain"], r.Markdown), bytes.Equal(ps["text/html"], r.HTML))
+		got := map[string][]byte{}
+		for _, p := range ps {
+			got[p.ctype] = crlf(p.body)
+		}
+		if !bytes.Equal(got["text/plain"], r.Markdown) || !bytes.Equal(got["text/html"], em.HTML) {
+			t.Errorf("parts: text equal %v, html equal %v", bytes.Equal(got["text/plain"], r.Markdown), bytes.Equal(got["text/html"], em.HTML))
 		}
 		if i, j := bytes.Index(m.data, []byte("text/plain")), bytes.Index(m.data, []byte("text/html")); i < 0 || j < i {
 			t.Error("text part must come before the HTML part")

@@ -14,7 +14,7 @@ import (
 // SchemaVersion is the version of the JSON report (docs/report-schema.md).
 // It changes only when a key is removed, renamed or changes meaning; adding
 // a key bumps it too, since the schema forbids unknown keys.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // DefaultDocsBaseURL is where figure links point when Input.DocsBaseURL is
 // empty: the docs/ directory of the project repository.
@@ -55,11 +55,18 @@ type Input struct {
 	// DocsBaseURL prefixes every definition link ("…/docs/" → "…/docs/metrics.md#velocity").
 	// Default DefaultDocsBaseURL.
 	DocsBaseURL string
+	// PublicURL is where the dashboard is served (http.public_url), e.g.
+	// "https://analyzer.example.org"; when set, the report links to the
+	// dashboard's pages of its week. Empty: no dashboard links.
+	PublicURL string
 }
 
 // TeamInput is one board's KPIs as computed by internal/metrics.
 type TeamInput struct {
-	SiteID    string
+	SiteID string
+	// SiteURL is the Jira site's base URL (jira.sites[].url): issue keys
+	// link to SiteURL + "/browse/KEY". Empty: keys are not linked.
+	SiteURL   string
 	BoardID   int64
 	BoardName string
 	Unit      string // metrics.UnitPoints, UnitHours or UnitIssues
@@ -84,6 +91,7 @@ type Report struct {
 	GeneratedAt       time.Time  `json:"generated_at"`
 	DataAsOf          []SiteAsOf `json:"data_as_of"` // per site, the oldest board's sync watermark
 	DocsBaseURL       string     `json:"docs_base_url"`
+	DashboardURL      string     `json:"dashboard_url"` // the dashboard's overview of the week; "" when http.public_url is not set
 	Teams             []Team     `json:"teams"`
 	Outcomes          []Outcome  `json:"outcomes"`
 	Alignment         *Alignment `json:"alignment"` // null when no outcomes are configured
@@ -98,6 +106,8 @@ func (r *Report) ISOWeek() ISOWeek { return r.week }
 // Team is one board's section of the report.
 type Team struct {
 	SiteID           string `json:"site_id"`
+	SiteURL          string `json:"site_url"`      // Jira site base URL; issue keys link to site_url/browse/KEY ("" when unknown)
+	DashboardURL     string `json:"dashboard_url"` // the dashboard's page of the board for the week; "" when http.public_url is not set
 	BoardID          int64  `json:"board_id"`
 	BoardName        string `json:"board_name"`
 	Unit             string `json:"unit"` // what committed_points etc. count: points, hours or issues
@@ -344,6 +354,7 @@ func Build(in Input) (*Report, error) {
 		GeneratedAt:       in.Now.In(loc),
 		DataAsOf:          siteAsOf(in.DataAsOf, end, loc),
 		DocsBaseURL:       base,
+		DashboardURL:      dashboardURL(in.PublicURL, "/", in.Week),
 		Teams:             []Team{},
 		Outcomes:          []Outcome{},
 		week:              in.Week,
@@ -357,6 +368,7 @@ func Build(in Input) (*Report, error) {
 		}
 		seen[id] = true
 		t := buildTeam(ti, in.Week, loc, base, in.Now)
+		t.DashboardURL = dashboardURL(in.PublicURL, fmt.Sprintf("/boards/%d", ti.BoardID), in.Week)
 		t.Forecast = teamForecast(ti, in.Week, loc, in.Now, in.Forecast)
 		r.Teams = append(r.Teams, t)
 	}
@@ -380,6 +392,7 @@ func buildTeam(ti TeamInput, week ISOWeek, loc *time.Location, base string, now 
 	}
 	t := Team{
 		SiteID:           ti.SiteID,
+		SiteURL:          strings.TrimRight(ti.SiteURL, "/"),
 		BoardID:          ti.BoardID,
 		BoardName:        ti.BoardName,
 		Unit:             cmp.Or(ti.Unit, metrics.UnitIssues),
