@@ -318,7 +318,7 @@ func (r *statusRecorder) WriteHeader(code int) { r.code = code; r.ResponseWriter
 
 // teamFigures are the team page's numbers as shown.
 type teamFigures struct {
-	week             string
+	week            string
 	throughput, wip int
 }
 
