@@ -274,3 +274,29 @@ func TestCheckListen(t *testing.T) {
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// dashboard.trusted_proxies decides where the trusted header is read from:
+// with 203.0.113.0/24 configured, a request from 203.0.113.9 carrying it is
+// let in and one from loopback (trusted only by the default) is not.
+func TestTrustedProxiesKey(t *testing.T) {
+	d, err := dashboard.New(dashboard.Config{Store: storetest.MustOpen(t), Auth: config.DashboardConfig{
+		TrustedHeader: "X-Forwarded-Email", TrustedProxies: []string{"203.0.113.0/24"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := d.Handler()
+	for from, want := range map[string]int{"203.0.113.9:4000": 200, "127.0.0.1:4000": 401, "198.51.100.1:4000": 401} {
+		req := httptest.NewRequest(http.MethodGet, "/static/app.css", nil)
+		req.RemoteAddr = from
+		req.Header.Set("X-Forwarded-Email", "po@example.com")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("trusted header from %s: %d, want %d", from, rec.Code, want)
+		}
+	}
+	if _, err := dashboard.New(dashboard.Config{Store: storetest.MustOpen(t), Auth: config.DashboardConfig{TrustedProxies: []string{"10.0.0.1"}}}); err == nil ||
+		!strings.Contains(err.Error(), `dashboard: trusted proxy "10.0.0.1"`) {
+		t.Errorf("a bad CIDR: %v", err)
+	}
+}
