@@ -300,3 +300,66 @@ func TestTrustedProxiesKey(t *testing.T) {
 		t.Errorf("a bad CIDR: %v", err)
 	}
 }
+
+// Issue 14, drill-down of the backlog numbers: the team page's stale,
+// unestimated and not-ready counts link to lists of as many issues, each
+// linking to Jira; the lists are recomputed from the stored history as of
+// the week's end (the snapshots hold only counts), and the page says so.
+func TestBacklogDrillDown(t *testing.T) {
+	f := newFixture(t)
+	// The simulated backlog is touched often: with 3 stale days (instead of
+	// the default) some of it is stale. The snapshots are recomputed with
+	// them, and the dashboard reads the same options.
+	opt := metrics.Options{Location: time.UTC, StaleDays: 3}
+	if _, err := compute.RunOnce(context.Background(), f.st, compute.Config{Options: opt, Now: func() time.Time { return f.now }, HistoryWeeks: 30}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := dashboard.New(dashboard.Config{Store: f.st, Location: time.UTC, Sites: []config.SiteConfig{f.site},
+		Now: func() time.Time { return f.now }, Options: func(string) metrics.Options { return opt }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := d.Handler()
+	var boards struct {
+		Boards []dashboard.BoardRef `json:"boards"`
+	}
+	getJSON(t, h, "/api/v1/boards", &boards)
+	nonEmpty := map[string]bool{}
+	for _, b := range boards.Boards {
+		for _, week := range []string{"2025-W24", "2025-W20", "2025-W16"} {
+			var bw dashboard.BoardWeek
+			getJSON(t, h, "/api/v1"+b.Path+"?week="+week, &bw)
+			bl := bw.Team.Backlog
+			_, page := get(t, h, b.Path+"?week="+week)
+			for list, n := range map[string]int{"stale": bl.Stale, "unestimated": bl.Unestimated, "not_ready": bl.Items - bl.Ready, "backlog": bl.Items} {
+				href := b.Path + "/issues?list=" + list + "&amp;week=" + week
+				if !strings.Contains(page, `href="`+href+`"`) {
+					t.Errorf("%s %s: the team page does not link %s", b.Path, week, href)
+				}
+				var ip dashboard.IssuesPage
+				getJSON(t, h, "/api/v1"+b.Path+"/issues?list="+list+"&week="+week, &ip)
+				if len(ip.List.Issues) != n {
+					t.Errorf("%s %s list %s: %d issues, the team page says %d", b.Path, week, list, len(ip.List.Issues), n)
+				}
+				for _, is := range ip.List.Issues {
+					if is.URL != jiraURL+"/browse/"+is.Key || is.Summary == "" {
+						t.Errorf("%s: issue %+v", list, is)
+					}
+				}
+				if !strings.Contains(ip.Note, "recomputed from the stored history") {
+					t.Errorf("%s %s: note %q", list, week, ip.Note)
+				}
+				if n > 0 {
+					nonEmpty[list] = true
+				}
+			}
+		}
+	}
+	// The fixture has stale, unestimated and not-ready items somewhere, or
+	// the lengths above compare nothing.
+	for _, l := range []string{"stale", "unestimated", "not_ready", "backlog"} {
+		if !nonEmpty[l] {
+			t.Errorf("no board and week has a non-empty %s list", l)
+		}
+	}
+}
