@@ -363,3 +363,29 @@ func TestBacklogDrillDown(t *testing.T) {
 		}
 	}
 }
+
+// Every page and API answer of the fixture stays within 300 KB (issue 14;
+// BenchmarkRoutes reports the sizes on a larger site).
+func TestPageSizes(t *testing.T) {
+	f := newFixture(t)
+	h := f.server(t, config.DashboardConfig{})
+	var bw dashboard.BoardWeek
+	getJSON(t, h, "/api/v1/boards/1", &bw)
+	var sprints []string
+	for _, s := range bw.Sprints {
+		sprints = append(sprints, "/boards/1/sprints/"+itoa(int(s.ID)), "/api/v1/boards/1/sprints/"+itoa(int(s.ID)))
+	}
+	if len(sprints) == 0 {
+		t.Fatal("board 1 has no sprint")
+	}
+	paths := append([]string{"/", "/boards/1", "/boards/2", "/api/v1/overview", "/api/v1/boards/1", "/api/v1/boards/1/weeks"}, sprints...)
+	for _, l := range []string{"ageing", "escaped", "throughput", "carry_over", "backlog", "stale", "unestimated", "not_ready"} {
+		paths = append(paths, "/boards/1/issues?list="+l, "/api/v1/boards/1/issues?list="+l)
+	}
+	for _, p := range paths {
+		code, body := get(t, h, p)
+		if code != 200 || len(body) > 300*1024 {
+			t.Errorf("%s: %d, %d bytes (at most 300 KB)", p, code, len(body))
+		}
+	}
+}
