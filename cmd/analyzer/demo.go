@@ -19,6 +19,7 @@ import (
 	analyzer "github.com/backlog-health/analyzer"
 	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/config"
+	"github.com/backlog-health/analyzer/internal/dashboard"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
 	"github.com/backlog-health/analyzer/internal/outcomes"
 	"github.com/backlog-health/analyzer/internal/report"
@@ -230,7 +231,21 @@ func runDemo(ctx context.Context, m *Main, _ []string) error {
 		fmt.Fprintln(m.Stdout, "  "+abs)
 	}
 	fmt.Fprintf(m.Stdout, "\ndemo finished in %.1fs\n", time.Since(started).Seconds())
-	return nil
+	if !m.opts.demoServe {
+		return nil
+	}
+	// 4. --serve: the dashboard on the demo's data (its issue links point
+	// at the simulator, which keeps serving) until interrupted.
+	addr := m.serveAddr()
+	if err := dashboard.CheckListen(addr, m.Config.Dashboard.AuthConfigured()); err != nil {
+		return err
+	}
+	d, err := m.dashboard(s)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(m.Stdout, "serving the dashboard on the demo data until interrupted (Ctrl-C)")
+	return m.serveDashboard(ctx, addr, d.Handler(), nil)
 }
 
 func num(v *float64) string {

@@ -121,6 +121,7 @@ type options struct {
 	out             string          // report --out, demo --out
 	deliver         bool            // report --deliver
 	demoIssues      int             // demo --issues
+	demoServe       bool            // demo --serve
 }
 
 func commands() map[string]command {
@@ -150,10 +151,12 @@ func commands() map[string]command {
 				fs.BoolVar(&o.deliver, "deliver", false, "send to every configured target (directory, Slack, email), each at most once per week")
 			}},
 		{name: "demo", summary: "run sync → compute → report end to end on an embedded PostgreSQL and a simulated Jira site",
-			usage: "analyzer demo [--out DIR] [--issues N]", run: runDemo,
+			usage: "analyzer demo [--out DIR] [--issues N] [--serve [--http ADDR]]", run: runDemo,
 			flags: func(fs *flag.FlagSet, o *options) {
 				fs.StringVar(&o.out, "out", "./analyzer-demo", "`directory` for the demo report")
 				fs.IntVar(&o.demoIssues, "issues", 4000, "issues on the simulated site (4 teams)")
+				fs.BoolVar(&o.demoServe, "serve", false, "after the demo, serve the dashboard on its data until SIGINT/SIGTERM")
+				fs.StringVar(&o.httpAddr, "http", "", "`address` of the dashboard with --serve (default dashboard.listen, 127.0.0.1:9464)")
 			}},
 		{name: "outcomes", summary: "import outcome metrics from a CSV file, or pull them from the configured SQL sources", needsDB: false,
 			usage: "analyzer outcomes import FILE.csv | analyzer outcomes pull", run: runOutcomes, check: checkOutcomes},

@@ -3,7 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
-	"net/http"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
@@ -44,8 +44,10 @@ func (d DashboardConfig) AuthConfigured() bool {
 // validateDashboard checks the dashboard section.
 func (c Config) validateDashboard(bad func(field, format string, args ...any)) {
 	d := c.Dashboard
-	if _, _, err := net.SplitHostPort(d.Listen); err != nil {
+	if _, port, err := net.SplitHostPort(d.Listen); err != nil {
 		bad("dashboard.listen", "want host:port, got %q", d.Listen)
+	} else if n, err := strconv.ParseUint(port, 10, 16); err != nil || n > 65535 {
+		bad("dashboard.listen", "want host:port with a port number 0-65535, got %q", d.Listen)
 	}
 	if (d.BasicUser == "") != (d.BasicPasswordHash == "") {
 		bad("dashboard.basic_user", "basic_user and basic_password_hash go together")
@@ -58,7 +60,7 @@ func (c Config) validateDashboard(bad func(field, format string, args ...any)) {
 			bad("dashboard.basic_password_hash", "must be a bcrypt hash ($2a$/$2b$/$2y$…), e.g. from `htpasswd -nbB user pass`")
 		}
 	}
-	if d.TrustedHeader != "" && http.CanonicalHeaderKey(d.TrustedHeader) != d.TrustedHeader && strings.ContainsAny(d.TrustedHeader, " :\t") {
+	if d.TrustedHeader != "" && !headerName(d.TrustedHeader) {
 		bad("dashboard.trusted_header", "%q is not a header name", d.TrustedHeader)
 	}
 	for i, p := range d.TrustedProxies {
@@ -66,4 +68,18 @@ func (c Config) validateDashboard(bad func(field, format string, args ...any)) {
 			bad(fmt.Sprintf("dashboard.trusted_proxies[%d]", i), "want a CIDR such as 10.0.0.0/8, got %q", p)
 		}
 	}
+}
+
+// headerName reports whether s is an HTTP header field name: an RFC 9110
+// token (letters, digits and !#$%&'*+-.^_`|~).
+func headerName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", c)) {
+			return false
+		}
+	}
+	return true
 }

@@ -274,3 +274,118 @@ func TestCheckListen(t *testing.T) {
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// dashboard.trusted_proxies decides where the trusted header is read from:
+// with 203.0.113.0/24 configured, a request from 203.0.113.9 carrying it is
+// let in and one from loopback (trusted only by the default) is not.
+func TestTrustedProxiesKey(t *testing.T) {
+	d, err := dashboard.New(dashboard.Config{Store: storetest.MustOpen(t), Auth: config.DashboardConfig{
+		TrustedHeader: "X-Forwarded-Email", TrustedProxies: []string{"203.0.113.0/24"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := d.Handler()
+	for from, want := range map[string]int{"203.0.113.9:4000": 200, "127.0.0.1:4000": 401, "198.51.100.1:4000": 401} {
+		req := httptest.NewRequest(http.MethodGet, "/static/app.css", nil)
+		req.RemoteAddr = from
+		req.Header.Set("X-Forwarded-Email", "po@example.com")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("trusted header from %s: %d, want %d", from, rec.Code, want)
+		}
+	}
+	if _, err := dashboard.New(dashboard.Config{Store: storetest.MustOpen(t), Auth: config.DashboardConfig{TrustedProxies: []string{"10.0.0.1"}}}); err == nil ||
+		!strings.Contains(err.Error(), `dashboard: trusted proxy "10.0.0.1"`) {
+		t.Errorf("a bad CIDR: %v", err)
+	}
+}
+
+// Issue 14, drill-down of the backlog numbers: the team page's stale,
+// unestimated and not-ready counts link to lists of as many issues, each
+// linking to Jira; the lists are recomputed from the stored history as of
+// the week's end (the snapshots hold only counts), and the page says so.
+func TestBacklogDrillDown(t *testing.T) {
+	f := newFixture(t)
+	// The simulated backlog is touched often: with 3 stale days (instead of
+	// the default) some of it is stale. The snapshots are recomputed with
+	// them, and the dashboard reads the same options.
+	opt := metrics.Options{Location: time.UTC, StaleDays: 3}
+	if _, err := compute.RunOnce(context.Background(), f.st, compute.Config{Options: opt, Now: func() time.Time { return f.now }, HistoryWeeks: 30}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := dashboard.New(dashboard.Config{Store: f.st, Location: time.UTC, Sites: []config.SiteConfig{f.site},
+		Now: func() time.Time { return f.now }, Options: func(string) metrics.Options { return opt }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := d.Handler()
+	var boards struct {
+		Boards []dashboard.BoardRef `json:"boards"`
+	}
+	getJSON(t, h, "/api/v1/boards", &boards)
+	nonEmpty := map[string]bool{}
+	for _, b := range boards.Boards {
+		for _, week := range []string{"2025-W24", "2025-W20", "2025-W16"} {
+			var bw dashboard.BoardWeek
+			getJSON(t, h, "/api/v1"+b.Path+"?week="+week, &bw)
+			bl := bw.Team.Backlog
+			_, page := get(t, h, b.Path+"?week="+week)
+			for list, n := range map[string]int{"stale": bl.Stale, "unestimated": bl.Unestimated, "not_ready": bl.Items - bl.Ready, "backlog": bl.Items} {
+				href := b.Path + "/issues?list=" + list + "&amp;week=" + week
+				if !strings.Contains(page, `href="`+href+`"`) {
+					t.Errorf("%s %s: the team page does not link %s", b.Path, week, href)
+				}
+				var ip dashboard.IssuesPage
+				getJSON(t, h, "/api/v1"+b.Path+"/issues?list="+list+"&week="+week, &ip)
+				if len(ip.List.Issues) != n {
+					t.Errorf("%s %s list %s: %d issues, the team page says %d", b.Path, week, list, len(ip.List.Issues), n)
+				}
+				for _, is := range ip.List.Issues {
+					if is.URL != jiraURL+"/browse/"+is.Key || is.Summary == "" {
+						t.Errorf("%s: issue %+v", list, is)
+					}
+				}
+				if !strings.Contains(ip.Note, "recomputed from the stored history") {
+					t.Errorf("%s %s: note %q", list, week, ip.Note)
+				}
+				if n > 0 {
+					nonEmpty[list] = true
+				}
+			}
+		}
+	}
+	// The fixture has stale, unestimated and not-ready items somewhere, or
+	// the lengths above compare nothing.
+	for _, l := range []string{"stale", "unestimated", "not_ready", "backlog"} {
+		if !nonEmpty[l] {
+			t.Errorf("no board and week has a non-empty %s list", l)
+		}
+	}
+}
+
+// Every page and API answer of the fixture stays within 300 KB (issue 14;
+// BenchmarkRoutes reports the sizes on a larger site).
+func TestPageSizes(t *testing.T) {
+	f := newFixture(t)
+	h := f.server(t, config.DashboardConfig{})
+	var bw dashboard.BoardWeek
+	getJSON(t, h, "/api/v1/boards/1", &bw)
+	var sprints []string
+	for _, s := range bw.Sprints {
+		sprints = append(sprints, "/boards/1/sprints/"+itoa(int(s.ID)), "/api/v1/boards/1/sprints/"+itoa(int(s.ID)))
+	}
+	if len(sprints) == 0 {
+		t.Fatal("board 1 has no sprint")
+	}
+	paths := append([]string{"/", "/boards/1", "/boards/2", "/api/v1/overview", "/api/v1/boards/1", "/api/v1/boards/1/weeks"}, sprints...)
+	for _, l := range []string{"ageing", "escaped", "throughput", "carry_over", "backlog", "stale", "unestimated", "not_ready"} {
+		paths = append(paths, "/boards/1/issues?list="+l, "/api/v1/boards/1/issues?list="+l)
+	}
+	for _, p := range paths {
+		code, body := get(t, h, p)
+		if code != 200 || len(body) > 300*1024 {
+			t.Errorf("%s: %d, %d bytes (at most 300 KB)", p, code, len(body))
+		}
+	}
+}

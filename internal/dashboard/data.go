@@ -373,6 +373,11 @@ var drillLists = map[string]string{
 	"escaped":    "Escaped defects found in the week",
 	"throughput": "Issues finished in the week",
 	"carry_over": "Carried over into the latest sprint",
+	// The backlog lists: the snapshots hold only their counts.
+	"backlog":     "Backlog at the week's end",
+	"stale":       "Stale backlog items",
+	"unestimated": "Unestimated backlog items",
+	"not_ready":   "Backlog items not ready",
 }
 
 // IssuesPage is a drill-down list and GET /api/v1/boards/{id}/issues.
@@ -380,12 +385,17 @@ type IssuesPage struct {
 	Board analyzer.Board `json:"board"`
 	Week  string         `json:"week"`
 	List  IssueList      `json:"list"`
+	Note  string         `json:"note,omitempty"` // how the list was made, when not from the snapshot
 }
 
 func (s *Server) issuesPage(ctx context.Context, b analyzer.Board, week report.ISOWeek, list string) (*IssuesPage, error) {
 	title, ok := drillLists[list]
 	if !ok {
-		return nil, fmt.Errorf("%w: list %q (want ageing, escaped, throughput or carry_over)", errBadRequest, list)
+		return nil, fmt.Errorf("%w: list %q (want ageing, escaped, throughput, carry_over, backlog, stale, unestimated or not_ready)", errBadRequest, list)
+	}
+	switch list {
+	case "backlog", "stale", "unestimated", "not_ready":
+		return s.backlogPage(ctx, b, week, list, title)
 	}
 	_, at, err := reportdata.TeamInput(ctx, s.cfg.Store, b.SiteID, b.ID, week, s.cfg.Location)
 	if store.IsNotFound(err) {
@@ -452,4 +462,56 @@ func (s *Server) issuesByKey(ctx context.Context, b analyzer.Board) (map[string]
 		m[list[i].Key] = &list[i]
 	}
 	return m, nil
+}
+
+// backlogPage lists the backlog items behind a count of the team page. The
+// snapshots keep only the counts, so the list is recomputed from the
+// stored history as of the week's end, by the rules the counts were
+// computed with (metrics.BacklogItems); the note says so, and gives the
+// snapshot's count when the history has changed since.
+func (s *Server) backlogPage(ctx context.Context, b analyzer.Board, week report.ISOWeek, list, title string) (*IssuesPage, error) {
+	_, at, err := reportdata.TeamInput(ctx, s.cfg.Store, b.SiteID, b.ID, week, s.cfg.Location)
+	if store.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: board %d has no snapshot for %s", errNotFound, b.ID, week)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w := lastWeek(at.Weeks, week.Start(s.cfg.Location))
+	if w == nil {
+		return nil, fmt.Errorf("%w: board %d has no weekly KPIs for %s", errNotFound, b.ID, week)
+	}
+	d, err := compute.Load(ctx, s.cfg.Store, b.SiteID, b.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	var opt metrics.Options
+	if s.cfg.Options != nil {
+		opt = s.cfg.Options(b.SiteID)
+	}
+	opt.Now, opt.Location = s.cfg.Now(), s.cfg.Location
+	items, err := metrics.BacklogItems(d, opt, week.Start(s.cfg.Location))
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]*analyzer.Issue, len(d.Issues))
+	for j := range d.Issues {
+		byKey[d.Issues[j].Key] = &d.Issues[j]
+	}
+	bl := w.Backlog
+	want := map[string]int{"backlog": bl.Items, "stale": bl.Stale, "unestimated": bl.Unestimated, "not_ready": bl.Items - bl.Ready}[list]
+	out := &IssuesPage{Board: b, Week: week.String(), List: IssueList{Name: list, Title: title, Issues: []IssueLink{}}}
+	for _, it := range items {
+		if list == "stale" && !it.Stale || list == "unestimated" && !it.Unestimated || list == "not_ready" && it.Ready {
+			continue
+		}
+		l := s.issueLink(b.SiteID, it.Key, byKey[it.Key])
+		l.Estimate = it.Estimate
+		out.List.Issues = append(out.List.Issues, l)
+	}
+	out.Note = "The snapshots keep only the count: this list is recomputed from the stored history as of the week's end, by the same rules."
+	if n := len(out.List.Issues); n != want {
+		out.Note += fmt.Sprintf(" The week's snapshot counted %d; the stored history has changed since it was taken.", want)
+	}
+	return out, nil
 }

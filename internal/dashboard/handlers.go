@@ -254,5 +254,5 @@ func (s *Server) apiOutcomes(r *http.Request) (any, error) {
 var funcs = template.FuncMap{
 	"velocity": report.VelocityChart, "scatter": report.CycleScatter, "flow": report.FlowChart, "defects": report.DefectsChart,
 	"spark": sparkline, "outcome": report.OutcomeChart, "num": num, "pct": pct, "optnum": optnum,
-	"lower": strings.ToLower, "deref": func(b *bool) bool { return b != nil && *b },
+	"lower": strings.ToLower, "notready": func(b report.Backlog) int { return b.Items - b.Ready }, "deref": func(b *bool) bool { return b != nil && *b },
 }

@@ -3,7 +3,6 @@ package metrics
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"time"
 
 	analyzer "github.com/backlog-health/analyzer"
@@ -408,28 +407,16 @@ func (p *prepared) weekKPIs(sprints []SprintKPI) ([]WeekKPI, []IssueCycle) {
 			case cat == analyzer.CategoryNew && !active:
 				b := &k.Backlog
 				b.Items++
-				ev, eok := h.estAt(t)
-				if eok || p.countMode {
-					b.Size += p.value(ev, eok)
+				bs := p.backlogState(h, st, t, stale, readyLabels, readyConfigured)
+				if bs.counted {
+					b.Size += bs.value
 				} else {
 					b.Unestimated++
 				}
-				ready := p.readySet[st]
-				if !ready {
-					for _, l := range is.Labels {
-						if readyLabels[strings.ToLower(l)] {
-							ready = true
-							break
-						}
-					}
-				}
-				if !readyConfigured && eok && !p.countMode {
-					ready = true
-				}
-				if ready {
+				if bs.ready {
 					b.Ready++
 				}
-				if t.Sub(h.lastUpdateAt(t)) > stale {
+				if bs.stale {
 					b.Stale++
 				}
 			}
