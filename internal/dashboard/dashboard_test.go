@@ -215,7 +215,7 @@ func TestAuth(t *testing.T) {
 	}
 	h := f.server(t, config.DashboardConfig{Token: "tok", BasicUser: "po", BasicPasswordHash: string(hash), TrustedHeader: "X-Forwarded-Email"})
 	routes := []string{"/", "/boards/1", "/boards/1/issues?list=ageing", "/api/v1/boards", "/api/v1/boards/1", "/api/v1/boards/1/weeks",
-		"/api/v1/boards/1/issues?list=escaped", "/api/v1/outcomes", "/api/v1/overview", "/static/app.css"}
+		"/api/v1/boards/1/issues?list=escaped", "/api/v1/outcomes", "/api/v1/overview", "/static/app.css", "/docs/metrics"}
 	basic := "Basic " + b64("po:s3cret")
 	for _, r := range routes {
 		if code, body := get(t, h, r); code != 401 || body != "" {

@@ -122,6 +122,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/issues/{key}", s.api(s.apiIssue))
 	mux.HandleFunc("GET /api/v1/outcomes", s.api(s.apiOutcomes))
 	mux.HandleFunc("GET /api/v1/overview", s.api(s.apiOverview))
+	// The KPI definitions the reports link to (report.definitions_url
+	// defaults to <http.public_url>/docs/): served from the binary, so they
+	// work on networks without GitHub.
+	mux.Handle("GET /docs/", report.DefinitionsHandler())
 	return s.secure(mux)
 }
 
