@@ -1,0 +1,201 @@
+package sync_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/backlog-health/analyzer/internal/jira/jirasim"
+	"github.com/backlog-health/analyzer/internal/store"
+	"github.com/backlog-health/analyzer/internal/store/storetest"
+	"github.com/backlog-health/analyzer/internal/sync"
+)
+
+// The incremental bound reaches Overlap back before the watermark: an issue
+// updated shortly before the previous run started but not yet visible to it
+// (Jira's search index lags) is still fetched by the next run. Issues
+// updated before the overlap are not fetched again.
+func TestIncrementalOverlapReachesBackBeforeTheWatermark(t *testing.T) {
+	ctx := context.Background()
+	// The site's present is two hours ago: nothing generated is inside any
+	// overlap window below, only the touched issues are.
+	site := newSim(t, jirasim.Config{Issues: 300, Teams: 2, Seed: 5, Now: time.Now().Add(-2 * time.Hour)})
+	st := storetest.MustOpen(t)
+	runSync(t, st, site, sync.Config{})
+	var wm time.Time // the earliest board watermark: the first run's start
+	if err := st.DB().GetContext(ctx, &wm, `SELECT min(watermark) FROM sync_state`); err != nil {
+		t.Fatal(err)
+	}
+
+	// After that run, Jira shows updates made before it started: A 20
+	// minutes before the watermark, B 5 minutes before (in that order, so
+	// an issue in both was last updated at B's time).
+	// Epics are on no board and never synced: they are left out.
+	var onBoards []string
+	if err := st.DB().SelectContext(ctx, &onBoards, `SELECT issue_key FROM issues`); err != nil {
+		t.Fatal(err)
+	}
+	synced := func(keys []string) []string {
+		return slices.DeleteFunc(keys, func(k string) bool { return !slices.Contains(onBoards, k) })
+	}
+	a := synced(site.sim.Touch(6, wm.Add(-20*time.Minute)))
+	b := synced(site.sim.Touch(6, wm.Add(-5*time.Minute)))
+	onlyA := slices.DeleteFunc(slices.Clone(a), func(k string) bool { return slices.Contains(b, k) })
+	if len(onlyA) == 0 {
+		t.Fatal("fixture: every issue touched at -20m was touched again at -5m")
+	}
+
+	// Default overlap 10 minutes: the bound is at most wm − 10 m (floored to
+	// the minute), so B (−5 m) is fetched and A (−20 m) is not.
+	res := runSync(t, st, site, sync.Config{})
+	if res.Issues != len(b) {
+		t.Errorf("overlap 10m: %d issues fetched, want the %d updated 5 minutes before the watermark", res.Issues, len(b))
+	}
+	if got := updatedSince(t, st, wm.Add(-21*time.Minute)); !slices.Equal(got, sorted(b)) {
+		t.Errorf("overlap 10m: stored as updated in the last 21 minutes before the watermark %v, want B %v (A %v is outside the overlap)", got, sorted(b), sorted(onlyA))
+	}
+
+	// Overlap 30 minutes (configured): the next bound is 30 minutes before
+	// this run's start, a few seconds after wm: A and B are both inside.
+	res = runSync(t, st, site, sync.Config{Overlap: 30 * time.Minute})
+	union := sorted(append(slices.Clone(onlyA), b...))
+	if res.Issues != len(union) {
+		t.Errorf("overlap 30m: %d issues fetched, want the %d of A and B", res.Issues, len(union))
+	}
+	if got := updatedSince(t, st, wm.Add(-21*time.Minute)); !slices.Equal(got, union) {
+		t.Errorf("overlap 30m: stored as recently updated %v, want A and B %v", got, union)
+	}
+}
+
+// updatedSince lists the keys of the stored issues updated at or after t.
+func updatedSince(t *testing.T, st *store.Store, at time.Time) []string {
+	t.Helper()
+	var keys []string
+	if err := st.DB().SelectContext(context.Background(), &keys, `SELECT issue_key FROM issues WHERE updated_at >= $1 ORDER BY issue_key`, at); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// shortPages serves the simulator, but answers every board issue list with
+// at most `max` issues whatever maxResults asked: Jira may lower
+// maxResults. It records the startAt of every such request.
+type shortPages struct {
+	sim      http.Handler
+	max      int
+	requests atomic.Int32
+	starts   chan int
+}
+
+func (s *shortPages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if boardIssuePath.MatchString(r.URL.Path) {
+		s.requests.Add(1)
+		q := r.URL.Query()
+		if n, err := strconv.Atoi(q.Get("maxResults")); err != nil || n > s.max {
+			q.Set("maxResults", strconv.Itoa(s.max))
+		}
+		start, _ := strconv.Atoi(q.Get("startAt"))
+		select {
+		case s.starts <- start:
+		default:
+		}
+		r.URL.RawQuery = q.Encode()
+	}
+	s.sim.ServeHTTP(w, r)
+}
+
+// A server that returns fewer issues than asked (37 for 100) does not make
+// the sync skip any: offset paging goes on from the issues received, token
+// paging from the token; a run killed after a short page resumes from the
+// issues stored, not from a multiple of the page size.
+func TestShortPagesSkipNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mode   jirasim.Mode
+		paging string
+	}{
+		{"dc", jirasim.ModeDC, ""},
+		{"cloud-offset", jirasim.ModeCloud, jirasim.PagingOffset},
+		{"cloud-token", jirasim.ModeCloud, jirasim.PagingToken},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, err := jirasim.New(jirasim.Config{Mode: tc.mode, CloudAgilePaging: tc.paging, Issues: 300, Teams: 2, Seed: 9})
+			if err != nil {
+				t.Fatal(err)
+			}
+			truth, err := sim.Truth()
+			if err != nil {
+				t.Fatal(err)
+			}
+			proxy := &shortPages{sim: sim, max: 37, starts: make(chan int, 64)}
+			srv := httptest.NewServer(proxy)
+			t.Cleanup(srv.Close)
+			site := &simSite{sim: sim, srv: srv, cfg: jirasim.Config{Mode: tc.mode}}
+
+			st := storetest.MustOpen(t)
+			res := runSync(t, st, site, sync.Config{PageSize: 100})
+			// 300 issues on 2 boards less 2 epics each: 148 a board, read in
+			// pages of 37: exactly 4 pages a board, 8 requests.
+			if res.Issues != truth.BoardIssues || truth.BoardIssues != 296 {
+				t.Fatalf("%d issues synced, %d on the boards (want 296)", res.Issues, truth.BoardIssues)
+			}
+			if n := count(t, st, `SELECT count(*) FROM board_issues`); n != 296 {
+				t.Errorf("%d board issues stored, want 296", n)
+			}
+			if n := proxy.requests.Load(); n != 8 {
+				t.Errorf("%d page requests, want 8 (4 pages of 37 per board)", n)
+			}
+			if tc.paging != jirasim.PagingToken {
+				var starts []int
+				for len(proxy.starts) > 0 {
+					starts = append(starts, <-proxy.starts)
+				}
+				if want := []int{0, 37, 74, 111, 0, 37, 74, 111}; !slices.Equal(starts, want) {
+					t.Errorf("startAt of the page requests %v, want %v", starts, want)
+				}
+			}
+
+			// Killed after board 1's 3rd page was fetched (pages 1 and 2, 74
+			// issues, stored): the checkpoint resumes after 74 issues.
+			st2 := storetest.MustOpen(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			src := &cancelAfter{Client: site.client(t, ""), pages: 3, cancel: cancel}
+			cfg := sync.Config{SiteID: "sim", BaseURL: srv.URL, PageSize: 100}
+			if _, err := sync.New(st2, src, cfg).Run(ctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("killed run: err = %v, want context.Canceled", err)
+			}
+			var raw []byte
+			if err := st2.DB().GetContext(context.Background(), &raw, `SELECT convert_to(checkpoint::text, 'UTF8') FROM sync_state WHERE checkpoint IS NOT NULL`); err != nil {
+				t.Fatalf("no checkpoint after the kill: %v", err)
+			}
+			var cp struct {
+				StartAt int    `json:"start_at"`
+				Token   string `json:"token"`
+				Done    int    `json:"done"`
+			}
+			if err := json.Unmarshal(raw, &cp); err != nil {
+				t.Fatal(err)
+			}
+			if cp.Done != 74 || (tc.paging != jirasim.PagingToken && cp.StartAt != 74) || (tc.paging == jirasim.PagingToken && cp.Token == "") {
+				t.Errorf("checkpoint %s: want 74 done and the next page at 74 (offset) or a token", raw)
+			}
+			res2, err := sync.New(st2, site.client(t, ""), cfg).Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The resumed run reads exactly the 296 − 74 issues not stored.
+			if n := count(t, st2, `SELECT count(*) FROM board_issues`); n != 296 || res2.Issues != 296-74 {
+				t.Errorf("after resuming: %d board issues stored (want 296), %d read (want 222)", n, res2.Issues)
+			}
+		})
+	}
+}
