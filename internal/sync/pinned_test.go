@@ -1,13 +1,18 @@
 package sync_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -195,6 +200,40 @@ func TestShortPagesSkipNothing(t *testing.T) {
 			// The resumed run reads exactly the 296 − 74 issues not stored.
 			if n := count(t, st2, `SELECT count(*) FROM board_issues`); n != 296 || res2.Issues != 296-74 {
 				t.Errorf("after resuming: %d board issues stored (want 296), %d read (want 222)", n, res2.Issues)
+			}
+		})
+	}
+}
+
+// A site whose account sees no boards is logged as having nothing to sync
+// (and the run succeeds); a site with boards is not.
+func TestNoBoardsWarned(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"boards.json": "[]", "fields.json": "[]"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "issues"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  jirasim.Config
+		warn bool
+	}{
+		{"Empty", jirasim.Config{DataDir: dir}, true},
+		{"TwoBoards", jirasim.Config{Issues: 60, Teams: 2}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			site := newSim(t, tc.cfg)
+			var logs bytes.Buffer
+			cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			if _, err := sync.New(storetest.MustOpen(t), site.client(t, ""), cfg).Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(logs.String(), "nothing to sync: the account sees no boards"); got != tc.warn {
+				t.Errorf("warned %v, want %v:\n%s", got, tc.warn, logs.String())
 			}
 		})
 	}
