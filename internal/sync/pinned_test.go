@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -193,9 +194,18 @@ func TestShortPagesSkipNothing(t *testing.T) {
 			if cp.Done != 74 || (tc.paging != jirasim.PagingToken && cp.StartAt != 74) || (tc.paging == jirasim.PagingToken && cp.Token == "") {
 				t.Errorf("checkpoint %s: want 74 done and the next page at 74 (offset) or a token", raw)
 			}
+			var logs bytes.Buffer
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			res2, err := sync.New(st2, site.client(t, ""), cfg).Run(context.Background())
 			if err != nil {
 				t.Fatal(err)
+			}
+			// Its log says it resumes board 1 after 74 issues, by token on
+			// Cloud's token paging, by offset otherwise.
+			wantResume := fmt.Sprintf("board_id=1 full=true since=0001-01-01T00:00:00.000Z resume_start_at=%d resume_token=%v resume_done=74",
+				map[bool]int{true: 0, false: 74}[tc.paging == jirasim.PagingToken], tc.paging == jirasim.PagingToken)
+			if !strings.Contains(logs.String(), wantResume) {
+				t.Errorf("the resumed run's log lacks %q:\n%s", wantResume, logs.String())
 			}
 			// The resumed run reads exactly the 296 − 74 issues not stored.
 			if n := count(t, st2, `SELECT count(*) FROM board_issues`); n != 296 || res2.Issues != 296-74 {
@@ -236,5 +246,25 @@ func TestNoBoardsWarned(t *testing.T) {
 				t.Errorf("warned %v, want %v:\n%s", got, tc.warn, logs.String())
 			}
 		})
+	}
+}
+
+// A full sync logs the issues it marked removed, on the board they left
+// only.
+func TestRemovalsLogged(t *testing.T) {
+	ctx := context.Background()
+	site := newSim(t, jirasim.Config{Issues: 120, Teams: 2, Seed: 4})
+	st := storetest.MustOpen(t)
+	runSync(t, st, site, sync.Config{})
+	var key string
+	_ = st.DB().GetContext(ctx, &key, `SELECT issue_key FROM issues ORDER BY issue_id LIMIT 1`)
+	var logs bytes.Buffer
+	cfg := sync.Config{SiteID: "sim", BaseURL: site.srv.URL, Full: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	if _, err := sync.New(st, &hideIssue{Client: site.client(t, ""), key: key}, cfg).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Two boards, one issue gone from one of them: one line, saying 1.
+	if n := strings.Count(logs.String(), "issues no longer on the board marked removed"); n != 1 || !strings.Contains(logs.String(), "issues_removed=1") {
+		t.Errorf("%d removal lines, want 1 with issues_removed=1:\n%s", n, logs.String())
 	}
 }
