@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backlog-health/analyzer/internal/jira"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
 	"github.com/backlog-health/analyzer/internal/store"
 	"github.com/backlog-health/analyzer/internal/store/storetest"
@@ -266,5 +267,21 @@ func TestRemovalsLogged(t *testing.T) {
 	// Two boards, one issue gone from one of them: one line, saying 1.
 	if n := strings.Count(logs.String(), "issues no longer on the board marked removed"); n != 1 || !strings.Contains(logs.String(), "issues_removed=1") {
 		t.Errorf("%d removal lines, want 1 with issues_removed=1:\n%s", n, logs.String())
+	}
+}
+
+// The account's zone is logged when it differs from the configured one,
+// and only then.
+func TestAccountLocationLoggedWhenItDiffers(t *testing.T) {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	for _, tc := range []struct {
+		zone   string
+		logged bool
+	}{{"Europe/Zurich", true}, {"Asia/Tokyo", false}} {
+		var logs bytes.Buffer
+		sync.AccountLocation(&jira.User{TimeZone: tc.zone}, tokyo, slog.New(slog.NewTextHandler(&logs, nil)))
+		if got := strings.Contains(logs.String(), "JQL dates are written in the Jira account's time zone"); got != tc.logged {
+			t.Errorf("account %s, configured Asia/Tokyo: logged %v, want %v: %s", tc.zone, got, tc.logged, logs.String())
+		}
 	}
 }
