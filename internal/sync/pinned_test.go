@@ -285,3 +285,36 @@ func TestAccountLocationLoggedWhenItDiffers(t *testing.T) {
 		}
 	}
 }
+
+// Offset paging: the checkpoint stored with each page points after the
+// issues stored so far, the last page's too (a crash before the board's
+// end then resumes past the end instead of reading the board again). A
+// trigger keeps every checkpoint the run writes.
+func TestCheckpointAfterEachPage(t *testing.T) {
+	ctx := context.Background()
+	site := newSim(t, jirasim.Config{Mode: jirasim.ModeDC, Issues: 300, Teams: 2, Seed: 9})
+	st := storetest.MustOpen(t)
+	for _, q := range []string{
+		`CREATE TABLE cp_log (seq serial PRIMARY KEY, board_id bigint, cp jsonb)`,
+		`CREATE FUNCTION cp_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+			IF NEW.checkpoint IS NOT NULL THEN INSERT INTO cp_log (board_id, cp) VALUES (NEW.board_id, NEW.checkpoint); END IF;
+			RETURN NEW; END $$`,
+		`CREATE TRIGGER cp_log AFTER INSERT OR UPDATE ON sync_state FOR EACH ROW EXECUTE FUNCTION cp_log()`,
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runSync(t, st, site, sync.Config{PageSize: 50})
+	var starts, dones []int
+	if err := st.DB().SelectContext(ctx, &starts, `SELECT (cp->>'start_at')::int FROM cp_log WHERE board_id = 1 ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().SelectContext(ctx, &dones, `SELECT (cp->>'done')::int FROM cp_log WHERE board_id = 1 ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	// 150 issues on board 1 less its 2 epics: 148, in pages of 50, 50, 48.
+	if want := []int{50, 100, 148}; !slices.Equal(starts, want) || !slices.Equal(dones, want) {
+		t.Errorf("board 1 checkpoints: start_at %v, done %v; want %v for both", starts, dones, want)
+	}
+}
