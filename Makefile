@@ -35,6 +35,6 @@ MUTATION_WORKERS ?= 2
 mutation:
 	@for p in $(MUTATION_PKGS); do \
 		echo "== internal/$$p"; \
-		go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash --workers $(MUTATION_WORKERS) \
+		GOFLAGS=-count=1 go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash --workers $(MUTATION_WORKERS) \
 			--timeout-coefficient 10 -o $${TMPDIR:-/tmp}/analyzer-mutation-$$p.json ./internal/$$p | tail -n 6 || exit 1; \
 	done
