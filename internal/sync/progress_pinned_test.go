@@ -73,3 +73,24 @@ func TestProgressIntervalsAndETA(t *testing.T) {
 		}
 	})
 }
+
+// The bar is 30 cells: done × 30 ÷ total filled (rounded down), the rest
+// empty; with no total known yet, all empty.
+func TestProgressBarCells(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	var term bytes.Buffer
+	p := &Progress{Terminal: &term, Now: func() time.Time { return now }}
+	p.Start("B", 1000)
+	now = now.Add(time.Second)
+	p.Add(250) // 250 × 30 ÷ 1000 = 7.5 → 7 filled, 23 empty
+	if want := strings.Repeat("█", 7) + strings.Repeat("░", 23) + " 250/1000"; !strings.Contains(term.String(), want) {
+		t.Errorf("bar %q, want %q", term.String(), want)
+	}
+	term.Reset()
+	p.Start("C", 0)
+	now = now.Add(time.Second)
+	p.Add(5) // total unknown: 30 empty cells
+	if want := " " + strings.Repeat("░", 30) + " 5/0"; !strings.Contains(term.String(), want) {
+		t.Errorf("bar %q, want %q", term.String(), want)
+	}
+}
