@@ -30,12 +30,13 @@ func TestProgressIntervalsAndETA(t *testing.T) {
 		}
 		now = start.Add(5 * time.Second)
 		p.Add(10) // exactly 5 s: due; 20 in 5 s = 4/s, 80 left → 20 s
-		if got := logs.String(); lines(&logs) != 1 || !strings.Contains(got, "issues_per_second=4") || !strings.Contains(got, "eta=20s") {
+		if got := logs.String(); lines(&logs) != 1 || !strings.Contains(got, "issues_per_second=4 ") || !strings.Contains(got, "eta=20s") {
 			t.Fatalf("after 5 s: %s", got)
 		}
 		now = start.Add(6 * time.Second)
-		p.Add(80) // 1 s later, but the last issue: reported; 0 left → 0s
-		if got := logs.String(); lines(&logs) != 2 || !strings.Contains(got, "issues_fetched=100") || !strings.Contains(got, "eta=0s") {
+		p.Add(80) // 1 s later, but the last issue: reported; 0 left → 0s; 100 in 6 s = 16.67/s, shown cut to 16.6
+		if got := logs.String(); lines(&logs) != 2 || !strings.Contains(got, "issues_fetched=100") || !strings.Contains(got, "eta=0s") ||
+			!strings.Contains(got, "issues_per_second=16.6 ") {
 			t.Fatalf("at the last issue: %s", got)
 		}
 	})
