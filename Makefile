@@ -28,3 +28,13 @@ ci:
 ## db/reset: delete the embedded database under ./.analyzer (asks first)
 db/reset:
 	@read -p "Delete ./.analyzer/pgdata? [y/N] " a && [ "$$a" = y ] && rm -rf ./.analyzer/pgdata
+
+## mutation: mutation testing (gremlins v0.6.0) of internal/metrics, internal/sync, internal/outcomes; slow, not in CI (docs/testing.md)
+MUTATION_PKGS ?= metrics sync outcomes
+MUTATION_WORKERS ?= 2
+mutation:
+	@for p in $(MUTATION_PKGS); do \
+		echo "== internal/$$p"; \
+		GOFLAGS=-count=1 go run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0 unleash --workers $(MUTATION_WORKERS) \
+			--timeout-coefficient 10 -o $${TMPDIR:-/tmp}/analyzer-mutation-$$p.json ./internal/$$p | tail -n 6 || exit 1; \
+	done

@@ -208,19 +208,33 @@ func TestTwoWorkersSendOnce(t *testing.T) {
 	env := append(os.Environ(), "DATABASE_URL="+dsn, "ANALYZER_SCHEDULE_REPORT=@every 1s", "ANALYZER_SCHEDULE_COMPUTE=@every 1h",
 		"ANALYZER_REPORT_OUTPUTS_SLACK_WEBHOOK_URL="+slack.URL, "ANALYZER_REPORT_OUTPUTS_DIR="+reports)
 	var procs []*exec.Cmd
-	var logs []*strings.Builder
+	var logs []*lockedBuffer
 	for i := range 2 {
 		cmd := exec.Command(bin, "run", "--http", "127.0.0.1:0")
 		cmd.Env = env
-		var lb strings.Builder
-		cmd.Stdout, cmd.Stderr = &lb, &lb
+		lb := &lockedBuffer{}
+		cmd.Stdout, cmd.Stderr = lb, lb
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("worker %d: %v", i, err)
 		}
-		procs, logs = append(procs, cmd), append(logs, &lb)
+		procs, logs = append(procs, cmd), append(logs, lb)
 	}
-	// Each worker fires the report job about 4 times in this window.
-	time.Sleep(4500 * time.Millisecond)
+	// Wait until Slack got the report and each worker has run the report
+	// job at least 3 times (twice or more after the send), so a second
+	// send would have happened by then.
+	reportRuns := func(l *lockedBuffer) int { return strings.Count(l.String(), `msg="job finished" job=report`) }
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) { // hang guard only
+		if posts.Load() >= 1 && reportRuns(logs[0]) >= 3 && reportRuns(logs[1]) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			for _, p := range procs {
+				_ = p.Process.Kill()
+			}
+			t.Fatalf("after 2 minutes: %d Slack posts, report job finished %d and %d times\n%s\n%s",
+				posts.Load(), reportRuns(logs[0]), reportRuns(logs[1]), logs[0], logs[1])
+		}
+	}
 	for _, p := range procs {
 		_ = p.Process.Signal(syscall.SIGTERM)
 	}

@@ -59,6 +59,7 @@ func TestAgainstSimulatorTruth(t *testing.T) {
 
 			sprintsCompared, cyclesCompared := 0, 0
 			var allCycles []float64
+			computed := map[string]bool{} // keys of the issues computed as done, over all boards
 			for _, bt := range truth.Boards {
 				data, err := compute.Load(ctx, st, "sim", bt.BoardID, false)
 				if err != nil {
@@ -92,11 +93,26 @@ func TestAgainstSimulatorTruth(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, c := range cycles {
+					computed[c.Key] = true
 					if c.CycleDays != nil {
 						allCycles = append(allCycles, *c.CycleDays)
 					}
 				}
 				cyclesCompared += compareCycles(t, cycles, truth.IssueTimes)
+			}
+			// Every done issue of the truth was computed: one left out would
+			// otherwise go unnoticed, since compareCycles only checks the
+			// issues computed.
+			missing := 0
+			for _, it := range truth.IssueTimes {
+				if !computed[it.Key] {
+					if missing++; missing <= 10 {
+						t.Errorf("%s: done in the truth (%s, done %v), no cycle or lead time computed", it.Key, it.Type, it.Done)
+					}
+				}
+			}
+			if missing > 0 {
+				t.Errorf("%d of the truth's %d done issues not computed", missing, len(truth.IssueTimes))
 			}
 			if sprintsCompared < 4*3 {
 				t.Fatalf("compared only %d sprints", sprintsCompared)
