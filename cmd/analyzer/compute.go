@@ -38,6 +38,7 @@ func metricsOptions(cfg config.Config, site *config.SiteConfig) metrics.Options 
 		// while metrics reads nil as its default.
 		FlowExcludeTypes: append([]string{}, mc.FlowExcludeTypes...),
 		IncludeSubtasks:  mc.IncludeSubtasks,
+		ReadyLabels:      mc.ReadyLabels,
 	}
 	if mc.SprintGoal.Label != "" {
 		opt.GoalLabels = []string{mc.SprintGoal.Label}
@@ -46,6 +47,7 @@ func metricsOptions(cfg config.Config, site *config.SiteConfig) metrics.Options 
 		opt.CycleStartStatuses = site.Statuses.CycleStart
 		opt.CycleEndStatuses = site.Statuses.CycleEnd
 		opt.StatusCategories = site.Statuses.Categories
+		opt.ReadyStatuses = site.Statuses.Ready
 	}
 	return opt
 }

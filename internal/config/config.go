@@ -228,6 +228,10 @@ type StatusOverrides struct {
 	CycleStart []string `yaml:"cycle_start"`
 	// CycleEnd are the statuses whose last entry ends cycle time. Default: any done status.
 	CycleEnd []string `yaml:"cycle_end"`
+	// Ready are the statuses (names or ids) that mark a backlog item ready
+	// for a sprint. With neither these nor metrics.ready_labels, an
+	// estimated backlog item is ready.
+	Ready []string `yaml:"ready"`
 }
 
 // MetricsConfig tunes KPI definitions (docs/metrics.md). Its defaults are
@@ -238,6 +242,9 @@ type MetricsConfig struct {
 	// StaleDays: a backlog item not updated for more than this many days is
 	// stale. Default metrics.DefaultStaleDays (90).
 	StaleDays int `yaml:"stale_days"`
+	// ReadyLabels mark a backlog item ready for a sprint (with the sites'
+	// statuses.ready). Default none: an estimated item is ready.
+	ReadyLabels []string `yaml:"ready_labels"`
 	// WorkingDays measures cycle and lead time in working days (Mon–Fri) instead of calendar days.
 	WorkingDays bool `yaml:"working_days"`
 	// VelocityWindows are the numbers of closed sprints averaged, the first
