@@ -25,7 +25,9 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 	}
 	defer lock.Release()
 
-	bc, err := s.src.BoardConfiguration(ctx, b.ID)
+	bc, _, err := cachedFetch(ctx, s, fmt.Sprintf("board/%d/configuration", b.ID), func(ctx context.Context) (*jira.BoardConfig, error) {
+		return s.src.BoardConfiguration(ctx, b.ID)
+	})
 	if err != nil {
 		return fmt.Errorf("sync: board %d: %w", b.ID, err)
 	}
