@@ -38,6 +38,7 @@ type Config struct {
 	// PAT is the Data Center personal access token (bearer).
 	PAT string
 	// MaxConcurrency caps the requests in flight to the site. Default 4.
+	// Fewer are sent while the site answers 429 (see limiter).
 	MaxConcurrency int
 	// MaxRetries caps the retries of one request after 429/502/503/504 or a
 	// network error. Default 6. The special value -1 disables retries.
@@ -150,7 +151,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	logger := cmp.Or(cfg.Logger, slog.Default())
 	tr := &transport{
 		base:       baseRT,
-		sem:        make(chan struct{}, cmp.Or(max(cfg.MaxConcurrency, 0), 4)),
+		lim:        newLimiter(cmp.Or(max(cfg.MaxConcurrency, 0), 4)),
 		maxRetries: maxRetries,
 		baseDelay:  cmp.Or(cfg.BackoffBase, 500*time.Millisecond),
 		maxDelay:   cmp.Or(cfg.BackoffMax, 30*time.Second),
