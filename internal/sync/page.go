@@ -16,7 +16,7 @@ import (
 
 // listing is the in-memory state of one board's page walk in this process.
 type listing struct {
-	pending  <-chan fetched   // the page being fetched
+	pending  []pending        // the pages being fetched, in listing order
 	lock     *store.BoardLock // checked before every write
 	guard    *jira.PageGuard
 	restarts int       // token refusals in a row without progress
@@ -46,7 +46,7 @@ func (s *Syncer) restartAfterRefusedToken(b analyzer.Board, cp *checkpoint, l *l
 		return false
 	}
 	cp.Token, cp.StartAt, cp.After = "", 0, cp.LastCreated
-	*l = listing{pending: l.pending, lock: l.lock, guard: &jira.PageGuard{}, restarts: l.restarts, fromAt: cp.LastCreated}
+	*l = listing{lock: l.lock, guard: &jira.PageGuard{}, restarts: l.restarts, fromAt: cp.LastCreated}
 	s.log.Warn("jira refused the page token (expired?); restarting the board's listing from the last stored issue",
 		slog.Int64("board_id", b.ID), slog.Time("created_from", cp.After), slog.Int("issues_done", cp.Done), slog.Any("error", err))
 	return true
@@ -59,8 +59,14 @@ type fetched struct {
 	err error
 }
 
+// pending is a page being fetched at cur.
+type pending struct {
+	cur jira.Cursor
+	ch  <-chan fetched
+}
+
 // fetch starts fetching the page of cp's listing at cp's cursor.
-func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opts jira.ParseOptions) <-chan fetched {
+func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opts jira.ParseOptions) pending {
 	ch := make(chan fetched, 1)
 	cur, jql := cp.cursor(), s.jql(cp)
 	go func() {
@@ -69,7 +75,36 @@ func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opt
 		}, cur)
 		ch <- fetched{cur: cur, pg: pg, err: err}
 	}()
-	return ch
+	return pending{cur: cur, ch: ch}
+}
+
+// fetchAhead queues the fetches that follow pg, whose successor is next
+// (cursor ncp). A token-paged listing knows only the next page. An
+// offset-paged one (Data Center) knows its total after a page: up to
+// Concurrency pages are fetched ahead, at offsets one page size (this
+// page's issue count) apart. Pages already queued at other offsets (Jira
+// answered with fewer issues than the pages before) are dropped and fetched
+// again from the right offset.
+func (s *Syncer) fetchAhead(fctx context.Context, b analyzer.Board, l *listing, pg *jira.SearchPage, ncp checkpoint, opts jira.ParseOptions) {
+	if len(l.pending) > 0 && l.pending[0].cur != ncp.cursor() {
+		l.pending = nil
+	}
+	if len(l.pending) == 0 {
+		l.pending = append(l.pending, s.fetch(fctx, b, ncp, opts))
+	}
+	n := len(pg.Issues)
+	if pg.TokenPaged() || pg.Total <= 0 || n == 0 {
+		return
+	}
+	for len(l.pending) < s.cfg.Concurrency {
+		at := l.pending[len(l.pending)-1].cur.StartAt + n
+		if at >= pg.Total {
+			return
+		}
+		cp := ncp
+		cp.StartAt = at
+		l.pending = append(l.pending, s.fetch(fctx, b, cp, opts))
+	}
 }
 
 // page takes the page being fetched, starts fetching the next one (fctx),
@@ -77,14 +112,15 @@ func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opt
 func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoint, l *listing, opts jira.ParseOptions, meta siteMeta, state store.SyncState, res *Result) (bool, error) {
 	var f fetched
 	select {
-	case f = <-l.pending:
+	case f = <-l.pending[0].ch:
+		l.pending = l.pending[1:]
 	case <-ctx.Done():
 		return false, ctx.Err()
 	}
 	cur, pg, err := f.cur, f.pg, f.err
 	if err != nil {
 		if s.restartAfterRefusedToken(b, cp, l, err) {
-			l.pending = s.fetch(fctx, b, *cp, opts)
+			l.pending = []pending{s.fetch(fctx, b, *cp, opts)}
 			return false, nil
 		}
 		return false, fmt.Errorf("sync: board %d page after %d issues: %w", b.ID, cp.Done, err)
@@ -99,7 +135,7 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 		ncp.StartAt = cp.StartAt + len(pg.Issues)
 	}
 	if more {
-		l.pending = s.fetch(fctx, b, ncp, opts)
+		s.fetchAhead(fctx, b, l, pg, ncp, opts)
 	}
 	if cur == (jira.Cursor{}) && pg.Total > 0 {
 		s.cfg.Progress.AddTotal(pg.Total)
@@ -135,6 +171,7 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
 	}
 	ncp.Done += len(pg.Issues)
+	ncp.Listed = !more
 	if n := len(batch.Issues); n > 0 {
 		ncp.LastCreated = batch.Issues[n-1].Created
 	}

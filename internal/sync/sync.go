@@ -119,6 +119,10 @@ type checkpoint struct {
 	Done        int       `json:"done"`                  // issues this run has stored
 	After       time.Time `json:"after,omitzero"`        // restart bound after a refused token
 	LastCreated time.Time `json:"last_created,omitzero"` // created of the last issue stored
+	// Listed is set with the last page: a run killed after it but before
+	// the board's watermark was written resumes at the board's finish, not
+	// at its first page (the last page carries no next cursor).
+	Listed bool `json:"listed,omitempty"`
 }
 
 func (cp checkpoint) cursor() jira.Cursor { return jira.Cursor{Token: cp.Token, StartAt: cp.StartAt} }
