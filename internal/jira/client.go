@@ -288,7 +288,14 @@ func (c *Client) doOnce(ctx context.Context, method, path string, body, v any) e
 		return err
 	}
 	req.Header.Set("Accept", "application/json")
+	bd, own := v.(bodyDecoder)
+	if own {
+		v = nil // go-jira leaves the body to us
+	}
 	resp, err := c.jc.Do(req, v)
+	if err == nil && own {
+		err = readBody(resp.Response, bd)
+	}
 	if err != nil {
 		if t := unwrapTransport(err); t != err {
 			return t // a timeout while reading the body, too
@@ -302,6 +309,18 @@ func (c *Client) doOnce(ctx context.Context, method, path string, body, v any) e
 		return err
 	}
 	return nil
+}
+
+// readBody reads a 2xx body whole, closes it and hands it to bd. Its
+// errors are those of go-jira's decode: doOnce tells a timeout from a body
+// cut short or not decodable (*MalformedResponseError).
+func readBody(resp *http.Response, bd bodyDecoder) error {
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	return bd.decodeBody(body)
 }
 
 // hint marks an *APIError whose status suggests the configured URL is not a

@@ -110,8 +110,8 @@ func (s *Syncer) fetchEpics(ctx context.Context, keys []string, bound string, op
 		case err != nil:
 			return fmt.Errorf("sync: site %s: epics: %w", s.cfg.SiteID, err)
 		}
-		for _, raw := range pg.Issues {
-			issue, items, warnings, err := jira.ParseIssue(raw, opts)
+		for i, raw := range pg.Issues {
+			issue, items, warnings, err := pg.ParseIssue(i, opts)
 			if err != nil {
 				s.log.Warn("malformed epic skipped", slog.String("issue_key", peekKey(raw)), slog.Any("error", err))
 				continue

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	gosync "sync"
 	"time"
 
 	analyzer "github.com/backlog-health/analyzer"
@@ -79,13 +80,13 @@ func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opt
 }
 
 // fetchAhead queues the fetches that follow pg, whose successor is next
-// (cursor ncp). A token-paged listing knows only the next page. An
-// offset-paged one (Data Center) knows its total after a page: up to
-// Concurrency pages are fetched ahead, at offsets one page size (this
+// (cursor ncp), up to depth pages. A token-paged listing knows only the
+// next page. An offset-paged one (Data Center) knows its total after a
+// page: further pages are fetched ahead at offsets one page size (this
 // page's issue count) apart. Pages already queued at other offsets (Jira
 // answered with fewer issues than the pages before) are dropped and fetched
 // again from the right offset.
-func (s *Syncer) fetchAhead(fctx context.Context, b analyzer.Board, l *listing, pg *jira.SearchPage, ncp checkpoint, opts jira.ParseOptions) {
+func (s *Syncer) fetchAhead(fctx context.Context, b analyzer.Board, l *listing, pg *jira.SearchPage, ncp checkpoint, opts jira.ParseOptions, depth int) {
 	if len(l.pending) > 0 && l.pending[0].cur != ncp.cursor() {
 		l.pending = nil
 	}
@@ -96,7 +97,7 @@ func (s *Syncer) fetchAhead(fctx context.Context, b analyzer.Board, l *listing, 
 	if pg.TokenPaged() || pg.Total <= 0 || n == 0 {
 		return
 	}
-	for len(l.pending) < s.cfg.Concurrency {
+	for len(l.pending) < depth {
 		at := l.pending[len(l.pending)-1].cur.StartAt + n
 		if at >= pg.Total {
 			return
@@ -135,14 +136,18 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 		ncp.StartAt = cp.StartAt + len(pg.Issues)
 	}
 	if more {
-		s.fetchAhead(fctx, b, l, pg, ncp, opts)
+		// The next page now; the ones after it (Data Center) once this one is
+		// stored, so that a board never holds more than two pages it has not
+		// stored (what a killed run loses).
+		s.fetchAhead(fctx, b, l, pg, ncp, opts, 1)
 	}
 	if cur == (jira.Cursor{}) && pg.Total > 0 {
 		s.cfg.Progress.AddTotal(pg.Total)
 	}
 	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
-	for _, raw := range pg.Issues {
-		issue, items, warnings, err := jira.ParseIssue(raw, opts)
+	parsed := make([]refetch, 0, len(pg.Issues))
+	for i, raw := range pg.Issues {
+		issue, items, warnings, err := pg.ParseIssue(i, opts)
 		if err != nil {
 			key := peekKey(raw)
 			s.log.Warn("malformed issue skipped", slog.Int64("board_id", b.ID), slog.String("issue_key", key), slog.Any("error", err))
@@ -154,15 +159,19 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 			s.log.Debug("issue field unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
 		}
 		issue.ChangelogDropped = s.countDropped(issue.Key, warnings, res)
-		if !issue.ChangelogComplete {
-			full, warns, err := s.fullChangelog(ctx, issue, opts)
-			if err != nil {
-				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", err))
+		parsed = append(parsed, refetch{issue: issue, items: items, want: !issue.ChangelogComplete})
+	}
+	s.fullChangelogs(ctx, parsed, opts)
+	for _, p := range parsed {
+		issue, items := p.issue, p.items
+		if p.want {
+			if p.err != nil {
+				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", p.err))
 				res.ChangelogsIncomplete++
 			} else {
-				items, issue.ChangelogComplete = full, true
+				items, issue.ChangelogComplete = p.full, true
 				res.ChangelogEntriesDropped -= issue.ChangelogDropped
-				issue.ChangelogDropped = s.countDropped(issue.Key, warns, res)
+				issue.ChangelogDropped = s.countDropped(issue.Key, p.warns, res)
 				res.ChangelogsRefetched++
 			}
 		}
@@ -188,6 +197,9 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 		return false, err
 	}
 	*cp = ncp
+	if more {
+		s.fetchAhead(fctx, b, l, pg, ncp, opts, s.cfg.Concurrency)
+	}
 	res.Issues += len(batch.Issues)
 	res.ChangeItems += len(batch.Changes)
 	res.SprintEvents += len(batch.SprintEvents)
@@ -253,6 +265,37 @@ func peekKey(raw json.RawMessage) string {
 		return "id " + string(v.ID)
 	}
 	return "?"
+}
+
+// refetch is a parsed issue of a page and, when want, its full changelog
+// fetched because the embedded one is truncated.
+type refetch struct {
+	issue analyzer.Issue
+	items []analyzer.ChangeItem
+	want  bool
+	full  []analyzer.ChangeItem
+	warns []error
+	err   error
+}
+
+// fullChangelogs fetches the full changelog of every entry that wants it,
+// Concurrency at a time (the client bounds the requests in flight).
+func (s *Syncer) fullChangelogs(ctx context.Context, rs []refetch, opts jira.ParseOptions) {
+	var wg gosync.WaitGroup
+	sem := make(chan struct{}, s.cfg.Concurrency)
+	for i := range rs {
+		if !rs[i].want {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r := &rs[i]
+			r.full, r.warns, r.err = s.fullChangelog(ctx, r.issue, opts)
+		}()
+	}
+	wg.Wait()
 }
 
 func (s *Syncer) fullChangelog(ctx context.Context, issue analyzer.Issue, opts jira.ParseOptions) ([]analyzer.ChangeItem, []error, error) {
