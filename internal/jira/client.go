@@ -38,6 +38,7 @@ type Config struct {
 	// PAT is the Data Center personal access token (bearer).
 	PAT string
 	// MaxConcurrency caps the requests in flight to the site. Default 4.
+	// Fewer are sent while the site answers 429 (see limiter).
 	MaxConcurrency int
 	// MaxRetries caps the retries of one request after 429/502/503/504 or a
 	// network error. Default 6. The special value -1 disables retries.
@@ -150,7 +151,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	logger := cmp.Or(cfg.Logger, slog.Default())
 	tr := &transport{
 		base:       baseRT,
-		sem:        make(chan struct{}, cmp.Or(max(cfg.MaxConcurrency, 0), 4)),
+		lim:        newLimiter(cmp.Or(max(cfg.MaxConcurrency, 0), 4)),
 		maxRetries: maxRetries,
 		baseDelay:  cmp.Or(cfg.BackoffBase, 500*time.Millisecond),
 		maxDelay:   cmp.Or(cfg.BackoffMax, 30*time.Second),
@@ -287,7 +288,14 @@ func (c *Client) doOnce(ctx context.Context, method, path string, body, v any) e
 		return err
 	}
 	req.Header.Set("Accept", "application/json")
+	bd, own := v.(bodyDecoder)
+	if own {
+		v = nil // go-jira leaves the body to us
+	}
 	resp, err := c.jc.Do(req, v)
+	if err == nil && own {
+		err = readBody(resp.Response, bd)
+	}
 	if err != nil {
 		if t := unwrapTransport(err); t != err {
 			return t // a timeout while reading the body, too
@@ -301,6 +309,18 @@ func (c *Client) doOnce(ctx context.Context, method, path string, body, v any) e
 		return err
 	}
 	return nil
+}
+
+// readBody reads a 2xx body whole, closes it and hands it to bd. Its
+// errors are those of go-jira's decode: doOnce tells a timeout from a body
+// cut short or not decodable (*MalformedResponseError).
+func readBody(resp *http.Response, bd bodyDecoder) error {
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	return bd.decodeBody(body)
 }
 
 // hint marks an *APIError whose status suggests the configured URL is not a

@@ -517,17 +517,27 @@ func ParseIssue(raw json.RawMessage, opts ParseOptions) (analyzer.Issue, []analy
 	// Fast path: one pass decodes the envelope, the fields as raw values and
 	// the histories typed. Anything odd inside falls back to the slow,
 	// defensive path, which decodes piece by piece.
-	var env struct {
-		ID        json.RawMessage            `json:"id"`
-		Key       json.RawMessage            `json:"key"`
-		Fields    map[string]json.RawMessage `json:"fields"`
-		Changelog *struct {
-			StartAt   int       `json:"startAt"`
-			Total     int       `json:"total"`
-			Histories []History `json:"histories"`
-		} `json:"changelog"`
-	}
+	var env issueEnvelope
 	fast := json.Unmarshal(raw, &env) == nil
+	return parseIssue(raw, &env, fast, opts)
+}
+
+// issueEnvelope is an issue decoded in one pass: the fields as raw values,
+// the embedded changelog typed.
+type issueEnvelope struct {
+	ID        json.RawMessage            `json:"id"`
+	Key       json.RawMessage            `json:"key"`
+	Fields    map[string]json.RawMessage `json:"fields"`
+	Changelog *struct {
+		StartAt   int       `json:"startAt"`
+		Total     int       `json:"total"`
+		Histories []History `json:"histories"`
+	} `json:"changelog"`
+}
+
+// parseIssue is ParseIssue of raw, whose envelope env was decoded already
+// when fast (else it is decoded piece by piece).
+func parseIssue(raw json.RawMessage, env *issueEnvelope, fast bool, opts ParseOptions) (analyzer.Issue, []analyzer.ChangeItem, []error, error) {
 	var top map[string]json.RawMessage
 	if !fast {
 		if err := json.Unmarshal(raw, &top); err != nil {

@@ -57,6 +57,7 @@ type SearchPage struct {
 	MaxResults    int        `json:"maxResults"`
 	Total         int        `json:"total"` // -1 when the endpoint does not say (token paging)
 	tokenPaged    bool
+	decoded       []decodedIssue // Issues as decoded when the page was read (pagedecode.go)
 }
 
 // TokenPaged reports whether the page continues by NextPageToken rather
@@ -117,7 +118,7 @@ func (g *PageGuard) Check(cur Cursor, p *SearchPage) error {
 	}
 	first, last := "", ""
 	if n := len(p.Issues); n > 0 {
-		first, last = PeekKey(p.Issues[0]), PeekKey(p.Issues[n-1])
+		first, last = p.issueKey(0), p.issueKey(n-1)
 	}
 	repeat := g.pages > 0 && first != "" && first == g.first && last == g.last && len(p.Issues) == g.prevN
 	g.first, g.last, g.prevN = first, last, len(p.Issues)

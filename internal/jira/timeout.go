@@ -88,7 +88,7 @@ func (a *attempt) reach(p int32) {
 }
 
 // startAttempt derives the attempt's context from r's; the caller holds a
-// semaphore slot, which finish gives back.
+// limiter slot, which finish gives back.
 func (t *transport) startAttempt(r *http.Request) *attempt {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	a := &attempt{t: t, ctx: ctx}
@@ -102,7 +102,7 @@ func (t *transport) startAttempt(r *http.Request) *attempt {
 	a.done = sync.OnceFunc(func() {
 		a.timer.Stop()
 		cancel(nil)
-		<-t.sem
+		t.lim.release()
 	})
 	return a
 }

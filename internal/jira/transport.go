@@ -22,14 +22,15 @@ type Stats struct {
 }
 
 // transport is the http.RoundTripper under go-jira's auth transports. It
-// limits the requests in flight per site, retries throttled and transient
+// limits the requests in flight per site (adapting to its rate limit, see
+// limiter), retries throttled and transient
 // failures honouring Retry-After / X-RateLimit-Reset, and counts requests.
 //
-// A slot of the semaphore is held from sending a request until its response
+// A slot of the limiter is held from sending a request until its response
 // body is closed (or read to the end), so a slow reader counts as in flight.
 type transport struct {
 	base       http.RoundTripper
-	sem        chan struct{}
+	lim        *limiter // requests in flight, adapted to the site's rate limit
 	maxRetries int
 	baseDelay  time.Duration // first backoff step
 	maxDelay   time.Duration // cap of one backoff step
@@ -95,10 +96,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 
-		select {
-		case t.sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := t.lim.acquire(ctx); err != nil {
+			return nil, err
 		}
 		at := t.startAttempt(r)
 		t.requests.Add(1)
@@ -137,6 +136,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &AuthError{Site: t.site, StatusCode: resp.StatusCode}
 
 		case retryableStatus(resp.StatusCode):
+			t.lim.observe(resp.StatusCode, resp.Header)
 			if resp.StatusCode == http.StatusTooManyRequests {
 				t.throttled.Add(1)
 			}
@@ -167,6 +167,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			continue
 		}
 
+		t.lim.observe(resp.StatusCode, resp.Header)
 		resp.Body = &releaseBody{ReadCloser: resp.Body, release: at.finish, timeout: func(err error) error {
 			if te := at.timeout(req, err); te != nil {
 				te.Phase, te.Attempts = phaseBody, attempt

@@ -42,7 +42,7 @@ func (s *Store) IssueListOpenLinked(ctx context.Context, epics, labels, componen
 
 const issueColumnsNoRaw = `site_id, issue_id, issue_key, project_key, summary, issue_type, is_subtask, status_id,
 	status_name, status_category, priority, estimate, parent_key, epic_key, labels, components, fix_versions,
-	sprint_ids, environment, created_at, updated_at, resolved_at, '{}'::jsonb AS raw, changelog_complete`
+	sprint_ids, environment, created_at, updated_at, resolved_at, '{}'::json AS raw, changelog_complete`
 
 func issuesOf(rows []issueRow) []analyzer.Issue {
 	out := make([]analyzer.Issue, len(rows))

@@ -96,11 +96,30 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 		subtasks                                             = make([]bool, n)
 		statusIDs, statusNames, statusCats, priorities       = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		estimates, parents, epics, labels, comps, fixes, env = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		sprintIDs, created, updated, resolved, raws          = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		sprintIDs, created, updated, resolved                = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		complete                                             = make([]bool, n)
 		dropped                                              = make([]int64, n)
 	)
+	// The raw documents go as one JSON array, written by concatenation:
+	// quoting them into a text array would escape every quote twice (here
+	// and in PostgreSQL's array parser). PostgreSQL parses the array once,
+	// which refuses invalid JSON; the element count is checked so a
+	// document cannot pass for two.
+	rawSize := 2
+	for _, is := range issues {
+		rawSize += len(is.Raw) + 1
+	}
+	raws := make([]byte, 0, rawSize)
+	raws = append(raws, '[')
 	for i, is := range issues {
+		if i > 0 {
+			raws = append(raws, ',')
+		}
+		if len(is.Raw) == 0 {
+			raws = append(raws, "{}"...)
+		} else {
+			raws = append(raws, cleanJSON(is.Raw)...)
+		}
 		if is.SiteID != "" && is.SiteID != siteID {
 			return fmt.Errorf("store: issue %s belongs to site %q, batch is for %q", is.Key, is.SiteID, siteID)
 		}
@@ -127,17 +146,11 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 		}
 		updated[i] = timeText(&upd)
 		resolved[i] = timeText(is.Resolved)
-		raws[i] = "{}"
-		if len(is.Raw) > 0 {
-			if !json.Valid(is.Raw) {
-				return fmt.Errorf("store: issue %s: raw JSON is not valid", is.Key)
-			}
-			raws[i] = string(cleanJSON(is.Raw))
-		}
 		complete[i] = is.ChangelogComplete
 		dropped[i] = int64(is.ChangelogDropped)
 	}
-	_, err := tx.ExecContext(ctx, `
+	raws = append(raws, ']')
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO issues (site_id, issue_id, issue_key, project_key, summary, issue_type, is_subtask,
 			status_id, status_name, status_category, priority, estimate, parent_key, epic_key,
 			labels, components, fix_versions, sprint_ids, environment,
@@ -149,13 +162,14 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 			ARRAY(SELECT jsonb_array_elements_text(u.fixes::jsonb)),
 			ARRAY(SELECT jsonb_array_elements_text(u.sprints::jsonb)::bigint),
 			u.env, u.created::timestamptz, u.updated::timestamptz, NULLIF(u.resolved, '')::timestamptz,
-			u.raw::jsonb, u.complete, u.dropped, now()
-		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[],
-			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-			$15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
-			$20::text[], $21::text[], $22::text[], $23::text[], $24::bool[], $25::int[])
+			u.raw, u.complete, u.dropped, now()
+		FROM ROWS FROM (unnest($2::bigint[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::bool[]),
+			unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), unnest($11::text[]), unnest($12::text[]), unnest($13::text[]), unnest($14::text[]),
+			unnest($15::text[]), unnest($16::text[]), unnest($17::text[]), unnest($18::text[]), unnest($19::text[]),
+			unnest($20::text[]), unnest($21::text[]), unnest($22::text[]), json_array_elements($23::json), unnest($24::bool[]), unnest($25::int[]))
 			AS u(id, key, project, summary, type, subtask, status_id, status_name, status_cat, priority,
 				estimate, parent, epic, labels, comps, fixes, sprints, env, created, updated, resolved, raw, complete, dropped)
+		WHERE json_array_length($23::json) = $26
 		ON CONFLICT (site_id, issue_id) DO UPDATE SET
 			issue_key = EXCLUDED.issue_key, project_key = EXCLUDED.project_key, summary = EXCLUDED.summary,
 			issue_type = EXCLUDED.issue_type, is_subtask = EXCLUDED.is_subtask, status_id = EXCLUDED.status_id,
@@ -170,9 +184,16 @@ func issueUpsertMany(ctx context.Context, tx *sqlx.Tx, siteID string, issues []a
 		siteID, pq.Array(ids), pq.Array(keys), pq.Array(projects), pq.Array(summaries), pq.Array(types), pq.Array(subtasks),
 		pq.Array(statusIDs), pq.Array(statusNames), pq.Array(statusCats), pq.Array(priorities), pq.Array(estimates),
 		pq.Array(parents), pq.Array(epics), pq.Array(labels), pq.Array(comps), pq.Array(fixes), pq.Array(sprintIDs),
-		pq.Array(env), pq.Array(created), pq.Array(updated), pq.Array(resolved), pq.Array(raws), pq.Array(complete), pq.Array(dropped))
-	if err != nil {
+		pq.Array(env), pq.Array(created), pq.Array(updated), pq.Array(resolved), string(raws), pq.Array(complete), pq.Array(dropped), n)
+	var pqErr *pq.Error
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "22P02": // invalid_text_representation
+		return fmt.Errorf("store: %d issues: raw JSON is not valid: %w", n, err)
+	case err != nil:
 		return fmt.Errorf("store: unable to upsert %d issues: %w", n, err)
+	}
+	if rows, _ := res.RowsAffected(); rows != int64(n) {
+		return fmt.Errorf("store: %d issues: raw JSON is not %d documents (%d rows written)", n, n, rows)
 	}
 	return nil
 }
@@ -275,7 +296,7 @@ func (s *Store) IssueGetByKey(ctx context.Context, siteID, key string) (analyzer
 func (s *Store) IssueListByBoard(ctx context.Context, siteID string, boardID int64, withRaw bool) ([]analyzer.Issue, error) {
 	cols := prefixed("i.", issueColumns)
 	if !withRaw {
-		cols = strings.Replace(cols, "i.raw", "'{}'::jsonb AS raw", 1)
+		cols = strings.Replace(cols, "i.raw", "'{}'::json AS raw", 1)
 	}
 	var rows []issueRow
 	err := s.db.SelectContext(ctx, &rows, `SELECT `+cols+`

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -34,7 +35,7 @@ func cleanTexts(v []string) []string {
 // It walks the escapes so that an escaped backslash followed by "u0000"
 // (the text `\u0000`, written `\\u0000`) is left alone.
 func cleanJSON(b []byte) []byte {
-	if !strings.Contains(string(b), `\u0000`) {
+	if !bytes.Contains(b, []byte(`\u0000`)) {
 		return b
 	}
 	out := make([]byte, 0, len(b))

@@ -25,7 +25,9 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 	}
 	defer lock.Release()
 
-	bc, err := s.src.BoardConfiguration(ctx, b.ID)
+	bc, _, err := cachedFetch(ctx, s, fmt.Sprintf("board/%d/configuration", b.ID), func(ctx context.Context) (*jira.BoardConfig, error) {
+		return s.src.BoardConfiguration(ctx, b.ID)
+	})
 	if err != nil {
 		return fmt.Errorf("sync: board %d: %w", b.ID, err)
 	}
@@ -36,20 +38,6 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 	log.Info("board configuration", slog.String("estimation_field", b.EstimationField),
 		slog.String("estimation_source", b.EstimationSource), slog.Any("done_status_ids", b.DoneStatusIDs()))
 	res.Boards++
-
-	if b.Type == "scrum" {
-		sprints, err := s.src.Sprints(ctx, b.ID)
-		if err != nil {
-			return fmt.Errorf("sync: board %d: %w", b.ID, err)
-		}
-		for i := range sprints {
-			sprints[i].SiteID = s.cfg.SiteID
-		}
-		if err := s.store.SprintUpsertMany(ctx, sprints); err != nil {
-			return err
-		}
-		res.Sprints += len(sprints)
-	}
 
 	state, err := s.store.SyncStateGet(ctx, s.cfg.SiteID, b.ID)
 	if err != nil {
@@ -66,11 +54,27 @@ func (s *Syncer) syncBoard(ctx context.Context, b analyzer.Board, meta siteMeta,
 
 	l := listing{guard: &jira.PageGuard{}, lock: lock}
 	// The next page is fetched while the current one is parsed and stored:
-	// its cursor is known as soon as the current page arrives.
+	// its cursor is known as soon as the current page arrives. The first
+	// is fetched while the sprints are.
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	l.pending = s.fetch(fctx, b, cp, opts)
-	for {
+	if !cp.Listed {
+		l.pending = []pending{s.fetch(fctx, b, cp, opts)}
+	}
+	if b.Type == "scrum" {
+		sprints, err := s.src.Sprints(ctx, b.ID)
+		if err != nil {
+			return fmt.Errorf("sync: board %d: %w", b.ID, err)
+		}
+		for i := range sprints {
+			sprints[i].SiteID = s.cfg.SiteID
+		}
+		if err := s.store.SprintUpsertMany(ctx, sprints); err != nil {
+			return err
+		}
+		res.Sprints += len(sprints)
+	}
+	for !cp.Listed {
 		done, err := s.page(ctx, fctx, b, &cp, &l, opts, meta, state, res)
 		if err != nil {
 			_ = s.store.SyncStateSetError(context.WithoutCancel(ctx), s.cfg.SiteID, b.ID, err.Error())

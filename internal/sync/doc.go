@@ -11,6 +11,11 @@
 // fetched again by the next run; the overlap covers JQL's minute precision
 // and clock skew.
 //
+// Board configurations, statuses and fields change rarely: they are
+// fetched once a day (Config.MetaMaxAge) and on full runs, and otherwise
+// read back from the store, so a no-change run costs 2 requests per board
+// (sprints, one empty page) and 3 per site (myself, boards, epics).
+//
 // # Crash safety
 //
 // Each page of issues is written in one transaction together with the

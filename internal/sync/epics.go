@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/backlog-health/analyzer/internal/jira"
@@ -48,15 +50,41 @@ func (s *Syncer) syncEpics(ctx context.Context, meta siteMeta, res *Result) erro
 	if !since.IsZero() {
 		bound = fmt.Sprintf(` AND updated >= "%s"`, s.jqlTime(since))
 	}
-	for _, set := range []struct {
+	type job struct {
 		keys  []string
 		bound string
-	}{{missing, ""}, {known, bound}} {
-		for chunk := range slices.Chunk(set.keys, epicBatch) {
-			if err := s.fetchEpics(ctx, chunk, set.bound, opts, meta, res); err != nil {
-				return err
-			}
-		}
+	}
+	var jobs []job
+	for chunk := range slices.Chunk(missing, epicBatch) {
+		jobs = append(jobs, job{chunk, ""})
+	}
+	for chunk := range slices.Chunk(known, epicBatch) {
+		jobs = append(jobs, job{chunk, bound})
+	}
+	// The batches are independent: Concurrency of them at once.
+	var (
+		mu       gosync.Mutex
+		firstErr error
+		wg       gosync.WaitGroup
+		sem      = make(chan struct{}, s.cfg.Concurrency)
+	)
+	for _, j := range jobs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var r Result
+			err := s.fetchEpics(ctx, j.keys, j.bound, opts, meta, &r)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Epics += r.Epics
+			res.ChangelogEntriesDropped += r.ChangelogEntriesDropped
+			firstErr = cmp.Or(firstErr, err)
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
 	}
 	return s.store.EpicWatermarkPut(ctx, s.cfg.SiteID, started)
 }
@@ -82,8 +110,8 @@ func (s *Syncer) fetchEpics(ctx context.Context, keys []string, bound string, op
 		case err != nil:
 			return fmt.Errorf("sync: site %s: epics: %w", s.cfg.SiteID, err)
 		}
-		for _, raw := range pg.Issues {
-			issue, items, warnings, err := jira.ParseIssue(raw, opts)
+		for i, raw := range pg.Issues {
+			issue, items, warnings, err := pg.ParseIssue(i, opts)
 			if err != nil {
 				s.log.Warn("malformed epic skipped", slog.String("issue_key", peekKey(raw)), slog.Any("error", err))
 				continue

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	gosync "sync"
 	"time"
 
 	analyzer "github.com/backlog-health/analyzer"
@@ -17,7 +18,7 @@ import (
 
 // listing is the in-memory state of one board's page walk in this process.
 type listing struct {
-	pending  <-chan fetched   // the page being fetched
+	pending  []pending        // the pages being fetched, in listing order
 	lock     *store.BoardLock // checked before every write
 	guard    *jira.PageGuard
 	restarts int       // token refusals in a row without progress
@@ -47,7 +48,7 @@ func (s *Syncer) restartAfterRefusedToken(b analyzer.Board, cp *checkpoint, l *l
 		return false
 	}
 	cp.Token, cp.StartAt, cp.After = "", 0, cp.LastCreated
-	*l = listing{pending: l.pending, lock: l.lock, guard: &jira.PageGuard{}, restarts: l.restarts, fromAt: cp.LastCreated}
+	*l = listing{lock: l.lock, guard: &jira.PageGuard{}, restarts: l.restarts, fromAt: cp.LastCreated}
 	s.log.Warn("jira refused the page token (expired?); restarting the board's listing from the last stored issue",
 		slog.Int64("board_id", b.ID), slog.Time("created_from", cp.After), slog.Int("issues_done", cp.Done), slog.Any("error", err))
 	return true
@@ -60,8 +61,14 @@ type fetched struct {
 	err error
 }
 
+// pending is a page being fetched at cur.
+type pending struct {
+	cur jira.Cursor
+	ch  <-chan fetched
+}
+
 // fetch starts fetching the page of cp's listing at cp's cursor.
-func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opts jira.ParseOptions) <-chan fetched {
+func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opts jira.ParseOptions) pending {
 	ch := make(chan fetched, 1)
 	cur, jql := cp.cursor(), s.jql(cp)
 	go func() {
@@ -70,7 +77,36 @@ func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opt
 		}, cur)
 		ch <- fetched{cur: cur, pg: pg, err: err}
 	}()
-	return ch
+	return pending{cur: cur, ch: ch}
+}
+
+// fetchAhead queues the fetches that follow pg, whose successor is next
+// (cursor ncp), up to depth pages. A token-paged listing knows only the
+// next page. An offset-paged one (Data Center) knows its total after a
+// page: further pages are fetched ahead at offsets one page size (this
+// page's issue count) apart. Pages already queued at other offsets (Jira
+// answered with fewer issues than the pages before) are dropped and fetched
+// again from the right offset.
+func (s *Syncer) fetchAhead(fctx context.Context, b analyzer.Board, l *listing, pg *jira.SearchPage, ncp checkpoint, opts jira.ParseOptions, depth int) {
+	if len(l.pending) > 0 && l.pending[0].cur != ncp.cursor() {
+		l.pending = nil
+	}
+	if len(l.pending) == 0 {
+		l.pending = append(l.pending, s.fetch(fctx, b, ncp, opts))
+	}
+	n := len(pg.Issues)
+	if pg.TokenPaged() || pg.Total <= 0 || n == 0 {
+		return
+	}
+	for len(l.pending) < depth {
+		at := l.pending[len(l.pending)-1].cur.StartAt + n
+		if at >= pg.Total {
+			return
+		}
+		cp := ncp
+		cp.StartAt = at
+		l.pending = append(l.pending, s.fetch(fctx, b, cp, opts))
+	}
 }
 
 // page takes the page being fetched, starts fetching the next one (fctx),
@@ -78,14 +114,15 @@ func (s *Syncer) fetch(ctx context.Context, b analyzer.Board, cp checkpoint, opt
 func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoint, l *listing, opts jira.ParseOptions, meta siteMeta, state store.SyncState, res *Result) (bool, error) {
 	var f fetched
 	select {
-	case f = <-l.pending:
+	case f = <-l.pending[0].ch:
+		l.pending = l.pending[1:]
 	case <-ctx.Done():
 		return false, ctx.Err()
 	}
 	cur, pg, err := f.cur, f.pg, f.err
 	if err != nil {
 		if s.restartAfterRefusedToken(b, cp, l, err) {
-			l.pending = s.fetch(fctx, b, *cp, opts)
+			l.pending = []pending{s.fetch(fctx, b, *cp, opts)}
 			return false, nil
 		}
 		return false, fmt.Errorf("sync: board %d page after %d issues: %w", b.ID, cp.Done, err)
@@ -100,14 +137,18 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 		ncp.StartAt = cp.StartAt + len(pg.Issues)
 	}
 	if more {
-		l.pending = s.fetch(fctx, b, ncp, opts)
+		// The next page now; the ones after it (Data Center) once this one is
+		// stored, so that a board never holds more than two pages it has not
+		// stored (what a killed run loses).
+		s.fetchAhead(fctx, b, l, pg, ncp, opts, 1)
 	}
 	if cur == (jira.Cursor{}) && pg.Total > 0 {
 		s.cfg.Progress.AddTotal(pg.Total)
 	}
 	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
-	for _, raw := range pg.Issues {
-		issue, items, warnings, err := jira.ParseIssue(raw, opts)
+	parsed := make([]refetch, 0, len(pg.Issues))
+	for i, raw := range pg.Issues {
+		issue, items, warnings, err := pg.ParseIssue(i, opts)
 		if err != nil {
 			key := peekKey(raw)
 			s.log.Warn("malformed issue skipped", slog.Int64("board_id", b.ID), slog.String("issue_key", key), slog.Any("error", err))
@@ -119,15 +160,19 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 			s.log.Debug("issue field unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
 		}
 		issue.ChangelogDropped = s.countDropped(issue.Key, warnings, res)
-		if !issue.ChangelogComplete {
-			full, warns, err := s.fullChangelog(ctx, issue, opts)
-			if err != nil {
-				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", err))
+		parsed = append(parsed, refetch{issue: issue, items: items, want: !issue.ChangelogComplete})
+	}
+	s.fullChangelogs(ctx, parsed, opts)
+	for _, p := range parsed {
+		issue, items := p.issue, p.items
+		if p.want {
+			if p.err != nil {
+				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", p.err))
 				res.ChangelogsIncomplete++
 			} else {
-				items, issue.ChangelogComplete = full, true
+				items, issue.ChangelogComplete = p.full, true
 				res.ChangelogEntriesDropped -= issue.ChangelogDropped
-				issue.ChangelogDropped = s.countDropped(issue.Key, warns, res)
+				issue.ChangelogDropped = s.countDropped(issue.Key, p.warns, res)
 				res.ChangelogsRefetched++
 			}
 		}
@@ -136,6 +181,7 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
 	}
 	ncp.Done += len(pg.Issues)
+	ncp.Listed = !more
 	if n := len(batch.Issues); n > 0 {
 		ncp.LastCreated = batch.Issues[n-1].Created
 	}
@@ -152,6 +198,9 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 		return false, err
 	}
 	*cp = ncp
+	if more {
+		s.fetchAhead(fctx, b, l, pg, ncp, opts, s.cfg.Concurrency)
+	}
 	res.Issues += len(batch.Issues)
 	res.ChangeItems += len(batch.Changes)
 	res.SprintEvents += len(batch.SprintEvents)
@@ -203,6 +252,37 @@ func (s *Syncer) refetchTruncated(ctx context.Context, b analyzer.Board, lock *s
 // peekKey reads an issue's key (or id) from JSON that ParseIssue rejected,
 // for the log line; "?" when even that is unreadable.
 func peekKey(raw json.RawMessage) string { return cmp.Or(jira.PeekKey(raw), "?") }
+
+// refetch is a parsed issue of a page and, when want, its full changelog
+// fetched because the embedded one is truncated.
+type refetch struct {
+	issue analyzer.Issue
+	items []analyzer.ChangeItem
+	want  bool
+	full  []analyzer.ChangeItem
+	warns []error
+	err   error
+}
+
+// fullChangelogs fetches the full changelog of every entry that wants it,
+// Concurrency at a time (the client bounds the requests in flight).
+func (s *Syncer) fullChangelogs(ctx context.Context, rs []refetch, opts jira.ParseOptions) {
+	var wg gosync.WaitGroup
+	sem := make(chan struct{}, s.cfg.Concurrency)
+	for i := range rs {
+		if !rs[i].want {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r := &rs[i]
+			r.full, r.warns, r.err = s.fullChangelog(ctx, r.issue, opts)
+		}()
+	}
+	wg.Wait()
+}
 
 func (s *Syncer) fullChangelog(ctx context.Context, issue analyzer.Issue, opts jira.ParseOptions) ([]analyzer.ChangeItem, []error, error) {
 	hs, err := s.src.IssueChangelog(ctx, issue.Key)

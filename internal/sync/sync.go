@@ -53,6 +53,10 @@ type Config struct {
 	Concurrency int
 	// Full forces a full run (and removal detection) even when a watermark exists.
 	Full bool
+	// MetaMaxAge is how long what rarely changes in Jira (board
+	// configurations, statuses, fields) is reused before it is fetched
+	// again; a full run always fetches it. Default 24h; negative: every run.
+	MetaMaxAge time.Duration
 	// Field overrides (empty: discovered).
 	StoryPointsField, SprintField, EpicLinkField, EnvironmentField string
 	Logger                                                         *slog.Logger
@@ -91,6 +95,7 @@ func New(st *store.Store, src Source, cfg Config) *Syncer {
 	cfg.Overlap = cmp.Or(cfg.Overlap, 10*time.Minute)
 	cfg.PageSize = cmp.Or(cfg.PageSize, 100)
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, 4)
+	cfg.MetaMaxAge = cmp.Or(cfg.MetaMaxAge, 24*time.Hour)
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -114,6 +119,10 @@ type checkpoint struct {
 	Done        int       `json:"done"`                  // issues this run has stored
 	After       time.Time `json:"after,omitzero"`        // restart bound after a refused token
 	LastCreated time.Time `json:"last_created,omitzero"` // created of the last issue stored
+	// Listed is set with the last page: a run killed after it but before
+	// the board's watermark was written resumes at the board's finish, not
+	// at its first page (the last page carries no next cursor).
+	Listed bool `json:"listed,omitempty"`
 }
 
 func (cp checkpoint) cursor() jira.Cursor { return jira.Cursor{Token: cp.Token, StartAt: cp.StartAt} }
@@ -144,17 +153,19 @@ func (s *Syncer) Run(ctx context.Context) (res Result, err error) {
 	if err := s.store.SiteUpsert(ctx, store.Site{ID: s.cfg.SiteID, BaseURL: s.cfg.BaseURL, Flavor: s.src.Flavor(), TimeZone: s.jqlLoc.String()}); err != nil {
 		return res, err
 	}
-	statuses, err := s.src.Statuses(ctx)
+	statuses, fresh, err := cachedFetch(ctx, s, "statuses", s.src.Statuses)
 	if err != nil {
 		return res, fmt.Errorf("sync: site %s: %w", s.cfg.SiteID, err)
 	}
-	for i := range statuses {
-		statuses[i].SiteID = s.cfg.SiteID
+	if fresh {
+		for i := range statuses {
+			statuses[i].SiteID = s.cfg.SiteID
+		}
+		if err := s.store.StatusUpsertMany(ctx, s.cfg.SiteID, statuses); err != nil {
+			return res, err
+		}
 	}
-	if err := s.store.StatusUpsertMany(ctx, s.cfg.SiteID, statuses); err != nil {
-		return res, err
-	}
-	fields, err := s.src.Fields(ctx)
+	fields, _, err := cachedFetch(ctx, s, "fields", s.src.Fields)
 	if err != nil {
 		return res, fmt.Errorf("sync: site %s: %w", s.cfg.SiteID, err)
 	}
