@@ -24,7 +24,9 @@
 // Under go-jira's auth transport sits this package's RoundTripper. It
 //
 //   - caps requests in flight per site (Config.MaxConcurrency, default 4); a
-//     slot is held until the response body is closed;
+//     slot is held until the response body is closed; a 429 (or a success
+//     with X-RateLimit-Remaining 0) halves the cap and spaces requests to
+//     X-RateLimit-Limit per second, then both recover slowly (limiter);
 //   - retries 429, 502, 503 and 504 up to Config.MaxRetries (default 6),
 //     waiting as Retry-After (seconds or HTTP date) or X-RateLimit-Reset (ISO
 //     timestamp) says, and pausing the site's other requests for as long;

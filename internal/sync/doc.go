@@ -14,7 +14,8 @@
 // Board configurations, statuses and fields change rarely: they are
 // fetched once a day (Config.MetaMaxAge) and on full runs, and otherwise
 // read back from the store, so a no-change run costs 2 requests per board
-// (sprints, one empty page) and 3 per site (myself, boards, epics).
+// (sprints, one empty page), 2 per site (myself, boards) and one epic
+// search per 50 epics the board issues point to.
 //
 // # Crash safety
 //
