@@ -20,6 +20,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -110,6 +111,13 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	// The report's stylesheet, then the dashboard's own rules: one copy of
+	// the report's CSS, in internal/report.
+	appCSS := report.Stylesheet() + mustRead(static, "dashboard.css")
+	mux.HandleFunc("GET /static/app.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		_, _ = io.WriteString(w, appCSS)
+	})
 	mux.HandleFunc("GET /{$}", s.page(s.overview))
 	mux.HandleFunc("GET /boards/{id}", s.page(s.board))
 	mux.HandleFunc("GET /boards/{id}/sprints/{sprint}", s.page(s.sprint))
@@ -132,3 +140,13 @@ func (s *Server) Handler() http.Handler {
 // Routes are the dashboard's path patterns for an outer mux that serves
 // other things too (`analyzer run`): everything under them goes to Handler.
 var Routes = []string{"/{$}", "/static/", "/boards/", "GET /api/v1/boards", "GET /api/v1/boards/", "GET /api/v1/issues/", "GET /api/v1/outcomes", "GET /api/v1/overview"}
+
+// mustRead reads an embedded file; the files are compiled in, so a missing
+// one is a build mistake.
+func mustRead(fsys fs.FS, name string) string {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

@@ -16,6 +16,13 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
+//go:embed templates/report.css
+var stylesheet string
+
+// Stylesheet is the HTML report's CSS, for pages that show the report's
+// pieces (the dashboard serves it with its own additions).
+func Stylesheet() string { return stylesheet }
+
 // funcs are shared by both templates. html/template escapes their string
 // results in context; text/template (Markdown) relies on md for text that
 // comes from Jira.
@@ -77,6 +84,7 @@ var (
 	mdTemplate = texttemplate.Must(texttemplate.New("report.md.tmpl").Funcs(funcs).
 			Option("missingkey=error").ParseFS(templateFS, "templates/report.md.tmpl"))
 	htmlTemplate = htmltemplate.Must(htmltemplate.New("report.html.tmpl").Funcs(funcs).
+			Funcs(htmltemplate.FuncMap{"stylesheet": func() htmltemplate.CSS { return htmltemplate.CSS(strings.TrimSuffix(stylesheet, "\n")) }}).
 			Option("missingkey=error").ParseFS(templateFS, "templates/report.html.tmpl"))
 )
 
