@@ -15,11 +15,17 @@ import (
 // given (empty: every board).
 func simConfig(t *testing.T, url, boards string) string {
 	t.Helper()
-	body := fmt.Sprintf("jira:\n  sites:\n    - id: acme\n      url: %s\n      flavor: cloud\n      email: sim@example.com\n      token: sim-token\n", url)
+	body := siteYAML(url)
 	if boards != "" {
 		body += "      boards: " + boards + "\n"
 	}
 	return writeFile(t, "c.yaml", body)
+}
+
+// siteYAML is the jira section of a config with one Cloud site, acme, at
+// url, with the simulator's credentials.
+func siteYAML(url string) string {
+	return fmt.Sprintf("jira:\n  sites:\n    - id: acme\n      url: %s\n      flavor: cloud\n      email: sim@example.com\n      token: sim-token\n", url)
 }
 
 // emptySite serves a Jira site on which the account sees no boards at all

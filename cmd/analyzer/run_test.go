@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -55,25 +53,12 @@ func waitLog(t *testing.T, logs *lockedBuffer, re *regexp.Regexp) []string {
 // /readyz is 200 with the site fresh and /metrics shows the site's Jira
 // requests and each board's last success.
 func TestRunWorkerFullSync(t *testing.T) {
-	sim, err := jirasim.New(jirasim.Config{Issues: 60, Teams: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jsrv := httptest.NewServer(sim)
-	defer jsrv.Close()
-	cfg := writeFile(t, "c.yaml", fmt.Sprintf(`jira:
-  sites:
-    - id: acme
-      url: %s
-      flavor: cloud
-      email: sim@example.com
-      token: sim-token
-schedule:
+	cfg := simSiteConfig(t, jirasim.Config{Issues: 60, Teams: 2}, `schedule:
   sync: "@every 1h"
   compute: "@every 1h"
   report: "@every 1h"
   full_sync: "@every 1s"
-`, jsrv.URL))
+`)
 	env := map[string]string{"DATABASE_URL": newDB(t)}
 	ctx := context.Background()
 
@@ -162,20 +147,7 @@ func grepLines(s, sub string) string {
 // never answers, worker.job_timeouts.sync cancels the sync, logs one line,
 // counts it on /metrics and /readyz reports it.
 func TestRunWorkerSyncDeadline(t *testing.T) {
-	sim, err := jirasim.New(jirasim.Config{Issues: 30, Teams: 1, Faults: jirasim.Faults{Latency: time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jsrv := httptest.NewServer(sim)
-	defer jsrv.Close()
-	cfg := writeFile(t, "c.yaml", fmt.Sprintf(`jira:
-  sites:
-    - id: acme
-      url: %s
-      flavor: cloud
-      email: sim@example.com
-      token: sim-token
-schedule:
+	cfg := simSiteConfig(t, jirasim.Config{Issues: 30, Teams: 1, Faults: jirasim.Faults{Latency: time.Hour}}, `schedule:
   sync: "@every 1s"
   compute: "@every 1h"
   report: "@every 1h"
@@ -183,7 +155,7 @@ schedule:
 worker:
   job_timeouts:
     sync: 300ms
-`, jsrv.URL))
+`)
 	logs := &lockedBuffer{}
 	w := NewMain()
 	w.Stdout, w.Stderr = io.Discard, logs
@@ -225,4 +197,12 @@ worker:
 	if !regexp.MustCompile(`(?m)^analyzer_job_deadline_exceeded_total\{job="sync"\} [1-9]`).Match(body) {
 		t.Fatalf("/metrics lacks the deadline count:\n%s", grepLines(string(body), "analyzer_job"))
 	}
+}
+
+// simSiteConfig starts a simulated Jira Cloud site for the test and writes
+// a config file naming it as site acme (siteYAML), followed by extra YAML.
+func simSiteConfig(t *testing.T, simCfg jirasim.Config, extra string) string {
+	t.Helper()
+	_, srv := jirasim.NewTestServer(t, simCfg)
+	return writeFile(t, "c.yaml", siteYAML(srv.URL)+extra)
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -105,23 +103,10 @@ func TestServeCommand(t *testing.T) {
 // the read API behind the dashboard's token, /healthz and /metrics without
 // it, and POST /api/v1/outcomes with its own push token.
 func TestRunMountsDashboard(t *testing.T) {
-	sim, err := jirasim.New(jirasim.Config{Issues: 60, Teams: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jsrv := httptest.NewServer(sim)
-	defer jsrv.Close()
-	cfg := writeFile(t, "c.yaml", fmt.Sprintf(`jira:
-  sites:
-    - id: acme
-      url: %s
-      flavor: cloud
-      email: sim@example.com
-      token: sim-token
-schedule: {sync: "@every 1h", compute: "@every 1h", report: "@every 1h", full_sync: "off"}
+	cfg := simSiteConfig(t, jirasim.Config{Issues: 60, Teams: 2}, `schedule: {sync: "@every 1h", compute: "@every 1h", report: "@every 1h", full_sync: "off"}
 dashboard: {token: tok}
 outcomes: {push_token: push}
-`, jsrv.URL))
+`)
 	env := map[string]string{"DATABASE_URL": newDB(t)}
 	for _, cmd := range []string{"sync", "compute"} {
 		m, out, _, err := newTestMain(t, env, "--config", cfg, cmd)

@@ -1,10 +1,8 @@
 package dashboard_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,15 +11,9 @@ import (
 	"testing"
 	"time"
 
-	analyzer "github.com/backlog-health/analyzer"
-	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/config"
 	"github.com/backlog-health/analyzer/internal/dashboard"
-	"github.com/backlog-health/analyzer/internal/jira"
 	"github.com/backlog-health/analyzer/internal/jira/jirasim"
-	"github.com/backlog-health/analyzer/internal/metrics"
-	"github.com/backlog-health/analyzer/internal/store/storetest"
-	"github.com/backlog-health/analyzer/internal/sync"
 )
 
 // benchEnv reads a size from the environment (default def).
@@ -41,28 +33,8 @@ func benchEnv(name string, def int) int {
 //	go test -run '^$' -bench Routes -benchtime 50x ./internal/dashboard/
 func BenchmarkRoutes(b *testing.B) {
 	issues, teams := benchEnv("DASHBOARD_BENCH_ISSUES", 20000), benchEnv("DASHBOARD_BENCH_TEAMS", 20)
-	ctx := context.Background()
-	sim, err := jirasim.New(jirasim.Config{Mode: jirasim.ModeCloud, Issues: issues, Teams: teams, Seed: 11})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	client, err := jira.New(ctx, jira.Config{BaseURL: srv.URL, SiteID: "sim", Flavor: analyzer.FlavorCloud, Email: "sim@example.com", Token: "sim-token", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := storetest.MustOpen(b)
-	started := time.Now()
-	if _, err := sync.New(st, client, sync.Config{SiteID: "sim", BaseURL: srv.URL}).Run(ctx); err != nil {
-		b.Fatal(err)
-	}
-	synced := time.Since(started)
-	now := jirasim.DefaultNow
-	if _, err := compute.RunOnce(ctx, st, compute.Config{Options: metrics.Options{Location: time.UTC}, Now: func() time.Time { return now }, HistoryWeeks: 30}); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("seeded %d issues on %d boards: sync %.1fs, compute %.1fs", issues, teams, synced.Seconds(), (time.Since(started) - synced).Seconds())
+	st, now, synced, computed := seed(b, jirasim.Config{Mode: jirasim.ModeCloud, Issues: issues, Teams: teams, Seed: 11})
+	b.Logf("seeded %d issues on %d boards: sync %.1fs, compute %.1fs", issues, teams, synced.Seconds(), computed.Seconds())
 	d, err := dashboard.New(dashboard.Config{Store: st, Location: time.UTC, Now: func() time.Time { return now },
 		Sites: []config.SiteConfig{{ID: "sim", URL: jiraURL, Boards: config.BoardSelector{All: true}}}})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/backlog-health/analyzer/internal/pgtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/backlog-health/analyzer/internal/pgtest"
 
 	analyzer "github.com/backlog-health/analyzer"
 	"github.com/backlog-health/analyzer/internal/compute"
@@ -40,27 +41,34 @@ const jiraURL = "https://acme.atlassian.net"
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	ctx := context.Background()
-	sim, err := jirasim.New(jirasim.Config{Mode: jirasim.ModeCloud, Issues: 600, Teams: 2, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	client, err := jira.New(ctx, jira.Config{BaseURL: srv.URL, SiteID: "sim", Flavor: analyzer.FlavorCloud, Email: "sim@example.com", Token: "sim-token", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := storetest.MustOpen(t)
-	if _, err := sync.New(st, client, sync.Config{SiteID: "sim", BaseURL: srv.URL}).Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	now := jirasim.DefaultNow
-	if _, err := compute.RunOnce(ctx, st, compute.Config{Options: metrics.Options{Location: time.UTC}, Now: func() time.Time { return now }, HistoryWeeks: 30}); err != nil {
-		t.Fatal(err)
-	}
+	st, now, _, _ := seed(t, jirasim.Config{Mode: jirasim.ModeCloud, Issues: 600, Teams: 2, Seed: 7})
 	// The issue links point at the site's configured URL, not the simulator's.
 	return fixture{st: st, site: config.SiteConfig{ID: "sim", URL: jiraURL, Boards: config.BoardSelector{All: true}}, now: now}
+}
+
+// seed syncs a simulated Jira Cloud site through the real client and sync
+// into a fresh database and computes its KPIs with 30 weeks of snapshots as
+// of the simulator's now; it returns the store, that now, and how long the
+// sync and the compute took.
+func seed(tb testing.TB, simCfg jirasim.Config) (st *store.Store, now time.Time, synced, computed time.Duration) {
+	tb.Helper()
+	ctx := context.Background()
+	_, srv := jirasim.NewTestServer(tb, simCfg)
+	client, err := jira.New(ctx, jira.Config{BaseURL: srv.URL, SiteID: "sim", Flavor: analyzer.FlavorCloud, Email: "sim@example.com", Token: "sim-token", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st = storetest.MustOpen(tb)
+	started := time.Now()
+	if _, err := sync.New(st, client, sync.Config{SiteID: "sim", BaseURL: srv.URL}).Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	synced = time.Since(started)
+	now = jirasim.DefaultNow
+	if _, err := compute.RunOnce(ctx, st, compute.Config{Options: metrics.Options{Location: time.UTC}, Now: func() time.Time { return now }, HistoryWeeks: 30}); err != nil {
+		tb.Fatal(err)
+	}
+	return st, now, synced, time.Since(started) - synced
 }
 
 func (f fixture) server(t *testing.T, auth config.DashboardConfig) http.Handler {
