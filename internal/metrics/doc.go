@@ -17,7 +17,7 @@
 //
 //   - Compute: every sprint and weekly KPI, a summary and data-quality counts.
 //   - SprintKPIs, WeekKPIs, CycleTimes: parts of the same computation.
-//   - RunForecast with ThroughputSamples: the Monte Carlo forecast.
+//   - RunForecast: the Monte Carlo forecast (the report draws its samples).
 //   - Percentile, Distribute, CalendarDays, WorkingDays, WeekStart: the
 //     building blocks, exported so that other code (e.g. a simulator's own
 //     truth) can use the same conventions.

@@ -12,7 +12,8 @@ import (
 // (docs/metrics.md#monte-carlo-forecast).
 type ForecastOptions struct {
 	// Samples are weekly throughputs (items done per full week) to draw from,
-	// e.g. ThroughputSamples of the last 12 weeks. Required, not all zero.
+	// e.g. the last 12 full weeks' (the report picks them: internal/report
+	// teamForecast). Required, not all zero.
 	Samples []int
 	// Start is the instant the forecast starts from (usually Options.Now).
 	Start time.Time
@@ -114,19 +115,4 @@ func RunForecast(o ForecastOptions) (Forecast, error) {
 		}
 	}
 	return f, nil
-}
-
-// ThroughputSamples returns the throughput of the last n full (not partial)
-// weeks, oldest first.
-func ThroughputSamples(weeks []WeekKPI, n int) []int {
-	var out []int
-	for _, w := range weeks {
-		if !w.Partial {
-			out = append(out, w.Throughput)
-		}
-	}
-	if len(out) > n {
-		out = out[len(out)-n:]
-	}
-	return out
 }

@@ -79,11 +79,3 @@ func TestRunForecast(t *testing.T) {
 		}
 	})
 }
-
-func TestThroughputSamples(t *testing.T) {
-	weeks := []WeekKPI{{Throughput: 1}, {Throughput: 2}, {Throughput: 3}, {Throughput: 9, Partial: true}}
-	// The partial current week is left out; the last 2 full weeks are 2, 3.
-	if got := ThroughputSamples(weeks, 2); !reflect.DeepEqual(got, []int{2, 3}) {
-		t.Errorf("samples = %v, want [2 3]", got)
-	}
-}

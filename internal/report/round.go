@@ -36,8 +36,8 @@ var roundingByKey = map[string]int{
 	"ready_share": decRatio, "say_do_avg_7": decRatio, "goal_completion_rate": decRatio, "ratio": decRatio,
 	// points (the team's unit) and fractional counts
 	"committed_points": decPoints, "completed_points": decPoints, "added_points": decPoints, "removed_points": decPoints,
-	"carry_over_points": decPoints, "points": decPoints, "points_2plus": decPoints, "velocity_avg_3": decPoints,
-	"velocity_avg_7": decPoints, "depth_sprints": decPoints, "linked_points": decPoints, "delivered_points": decPoints,
+	"carry_over_points": decPoints, "points": decPoints, "points_2plus": decPoints,
+	"depth_sprints": decPoints, "linked_points": decPoints, "delivered_points": decPoints,
 	"velocity_averages": decPoints, // its elements' value: a key of a list applies to its elements' unlisted fields
 	// percentages
 	"delta_pct": decPercent,

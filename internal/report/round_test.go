@@ -77,7 +77,7 @@ func decimalsFor(key, kind string, outcome bool) int {
 		"say_do_avg_7", "goal_completion_rate", "ratio":
 		return 3
 	case "committed_points", "completed_points", "added_points", "removed_points", "carry_over_points",
-		"points", "points_2plus", "velocity_avg_3", "velocity_avg_7", "depth_sprints", "linked_points", "delivered_points":
+		"points", "points_2plus", "depth_sprints", "linked_points", "delivered_points":
 		return 1
 	case "delta_pct":
 		return 1

@@ -54,16 +54,6 @@ func (p *Progress) AddTotal(n int) {
 	p.mu.Unlock()
 }
 
-// SetTotal updates the estimated total.
-func (p *Progress) SetTotal(total int) {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	p.total = total
-	p.mu.Unlock()
-}
-
 // Add records n more issues fetched.
 func (p *Progress) Add(n int) {
 	if p == nil {

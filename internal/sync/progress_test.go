@@ -16,7 +16,7 @@ func TestProgress(t *testing.T) {
 	var term bytes.Buffer
 	p := &Progress{Terminal: &term, Now: clock}
 	p.Start("Team Apollo", 0)
-	p.SetTotal(1000)
+	p.AddTotal(1000)
 	now = now.Add(2 * time.Second)
 	p.Add(250) // 250 in 2 s = 125/s; 750 left → 6 s
 	if got := term.String(); !strings.Contains(got, "250/1000 issues") || !strings.Contains(got, "125/s") || !strings.Contains(got, "ETA 6s") {
