@@ -1,7 +1,6 @@
 package jirasim
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
@@ -231,7 +230,9 @@ func (sv *Server) agileIssues(w http.ResponseWriter, r *http.Request, sc scope) 
 		startAt = 0
 		if tok := q.Get("nextPageToken"); tok != "" {
 			var ok bool
-			if startAt, ok = sv.decodeAgileToken(tok, sc, jql); !ok {
+			var issued time.Time
+			startAt, issued, ok = decodeToken(tok, agileTokenKey(sc, jql))
+			if !ok || sv.cfg.Clock().Sub(issued) > sv.cfg.PageTokenTTL { // unknown, or expired
 				writeErr(w, http.StatusBadRequest, msgBadToken)
 				return
 			}
@@ -265,39 +266,15 @@ func (sv *Server) agileIssues(w http.ResponseWriter, r *http.Request, sc scope) 
 	out.endA()
 	last := startAt+len(vals) >= len(res)
 	if !last {
-		out.ks("nextPageToken", sv.encodeAgileToken(sc, jql, startAt+len(vals)))
+		out.ks("nextPageToken", encodeToken(agileTokenKey(sc, jql), startAt+len(vals), sv.cfg.Clock()))
 	}
 	out.kb("isLast", last)
 	out.end()
 	writeJSON(w, http.StatusOK, out.b)
 }
 
-// encodeAgileToken makes an agile list's page token: opaque to clients,
-// bound to the list and its JQL, and stamped with the time it was issued.
-func (sv *Server) encodeAgileToken(sc scope, jql string, offset int) string {
-	raw := fmt.Sprintf("jirasim-agile:%s:%08x:%d:%d", sc, jqlHash(jql), offset, sv.cfg.Clock().UnixMilli())
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
-}
-
-// decodeAgileToken returns a token's offset; false when it is malformed,
-// belongs to another list or query, or is older than PageTokenTTL.
-func (sv *Server) decodeAgileToken(tok string, sc scope, jql string) (int, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, false
-	}
-	parts := strings.Split(string(b), ":")
-	if len(parts) != 5 || parts[0] != "jirasim-agile" || parts[1] != sc.String() || parts[2] != fmt.Sprintf("%08x", jqlHash(jql)) {
-		return 0, false
-	}
-	off, err1 := strconv.Atoi(parts[3])
-	issued, err2 := strconv.ParseInt(parts[4], 10, 64)
-	if err1 != nil || err2 != nil || off < 0 {
-		return 0, false
-	}
-	age := sv.cfg.Clock().Sub(time.UnixMilli(issued))
-	return off, age <= sv.cfg.PageTokenTTL
-}
+// agileTokenKey binds an agile list's page token to the list and its JQL.
+func agileTokenKey(sc scope, jql string) string { return sc.String() + "|" + jql }
 
 // writeIssuePage writes {"expand","startAt","maxResults","total","issues"}.
 func (sv *Server) writeIssuePage(w http.ResponseWriter, o renderOpts, res []int32, startAt, maxResults int) {

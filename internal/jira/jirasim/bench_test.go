@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // serveOnce answers one request in-process (no network) and fails on non-200.
@@ -27,7 +28,7 @@ func searchPages(b *testing.B, sv *Server, project string, n int) []string {
 	base := "/rest/api/3/search/jql?fields=*all&expand=changelog&maxResults=100&jql=" + url.QueryEscape(jql)
 	pages := []string{base}
 	for offset := 100; len(pages) < n; offset += 100 {
-		pages = append(pages, base+"&nextPageToken="+encodeToken(jql, offset))
+		pages = append(pages, base+"&nextPageToken="+encodeToken(jql, offset, time.Time{}))
 	}
 	return pages
 }

@@ -244,7 +244,7 @@ func (sv *Server) bulkfetch(w http.ResponseWriter, r *http.Request) {
 	offset := 0
 	if br.NextPageToken != "" {
 		var ok bool
-		if offset, ok = decodeToken(br.NextPageToken, sig); !ok {
+		if offset, _, ok = decodeToken(br.NextPageToken, sig); !ok {
 			writeErr(w, http.StatusBadRequest, msgBadToken)
 			return
 		}
@@ -303,7 +303,7 @@ func (sv *Server) bulkfetch(w http.ResponseWriter, r *http.Request) {
 	}
 	out.endA()
 	if more {
-		out.ks("nextPageToken", encodeToken(sig, offset+written))
+		out.ks("nextPageToken", encodeToken(sig, offset+written, sv.cfg.Clock()))
 	}
 	out.end()
 	writeJSON(w, http.StatusOK, out.b)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ---- search -----------------------------------------------------------------
@@ -122,7 +123,7 @@ func (sv *Server) searchJQL(w http.ResponseWriter, r *http.Request) {
 	offset := 0
 	if sr.NextPageToken != "" {
 		var ok bool
-		if offset, ok = decodeToken(sr.NextPageToken, sr.JQL); !ok {
+		if offset, _, ok = decodeToken(sr.NextPageToken, sr.JQL); !ok {
 			writeErr(w, http.StatusBadRequest, msgBadToken)
 			return
 		}
@@ -154,7 +155,7 @@ func (sv *Server) searchJQL(w http.ResponseWriter, r *http.Request) {
 	out.endA()
 	last := offset+len(vals) >= len(res)
 	if !last {
-		out.ks("nextPageToken", encodeToken(sr.JQL, offset+len(vals)))
+		out.ks("nextPageToken", encodeToken(sr.JQL, offset+len(vals), sv.cfg.Clock()))
 	}
 	out.kb("isLast", last)
 	out.end()
@@ -167,19 +168,24 @@ func jqlHash(jql string) uint32 {
 	return h.Sum32()
 }
 
-func encodeToken(jql string, offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("jirasim:%08x:%d", jqlHash(jql), offset)))
+// encodeToken makes a page token: opaque to clients, bound to key (the
+// query, and the list it pages), and stamped with the time it was issued.
+func encodeToken(key string, offset int, issued time.Time) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("jirasim:%08x:%d:%d", jqlHash(key), offset, issued.UnixMilli())))
 }
 
-func decodeToken(tok, jql string) (int, bool) {
+// decodeToken returns a token's offset and issue time; false when it is
+// malformed or belongs to another key.
+func decodeToken(tok, key string) (offset int, issued time.Time, ok bool) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, false
+		return 0, time.Time{}, false
 	}
 	parts := strings.Split(string(b), ":")
-	if len(parts) != 3 || parts[0] != "jirasim" || parts[1] != fmt.Sprintf("%08x", jqlHash(jql)) {
-		return 0, false
+	if len(parts) != 4 || parts[0] != "jirasim" || parts[1] != fmt.Sprintf("%08x", jqlHash(key)) {
+		return 0, time.Time{}, false
 	}
-	n, err := strconv.Atoi(parts[2])
-	return n, err == nil && n >= 0
+	n, err1 := strconv.Atoi(parts[2])
+	ms, err2 := strconv.ParseInt(parts[3], 10, 64)
+	return n, time.UnixMilli(ms), err1 == nil && err2 == nil && n >= 0
 }
