@@ -126,27 +126,8 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("bad --week: %v", err)
 	}
 
-	// report.forecast.* reach the report (TestReportForecastSettings).
-	forecast := func(env map[string]string) (f report.Forecast, b report.Backlog) {
-		t.Helper()
-		dir := t.TempDir()
-		env["DATABASE_URL"] = dsn
-		m, _, _, err := newTestMain(t, env, "report", "--week", week.String(), "--board", "2", "--format", "json", "--out", dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := os.ReadFile(filepath.Join(dir, report.FileName(week, "json")))
-		var r report.Report
-		if err := json.Unmarshal(raw, &r); err != nil || len(r.Teams) != 1 || r.Teams[0].Forecast == nil {
-			t.Fatalf("forecast report: %v %s", err, raw)
-		}
-		return *r.Teams[0].Forecast, r.Teams[0].Backlog
-	}
-	// http.public_url and report.definitions_url reach the report.
-	links := func(env map[string]string) report.Report {
+	// boardReport renders board 2's JSON report of the week with env.
+	boardReport := func(env map[string]string) report.Report {
 		t.Helper()
 		dir := t.TempDir()
 		env["DATABASE_URL"] = dsn
@@ -160,15 +141,25 @@ func TestReportCommand(t *testing.T) {
 		raw, _ := os.ReadFile(filepath.Join(dir, report.FileName(week, "json")))
 		var r report.Report
 		if err := json.Unmarshal(raw, &r); err != nil || len(r.Teams) != 1 {
-			t.Fatalf("links report: %v %s", err, raw)
+			t.Fatalf("board report: %v %s", err, raw)
 		}
 		return r
 	}
-	if r := links(map[string]string{"ANALYZER_HTTP_PUBLIC_URL": "https://analyzer.example.org"}); r.DashboardURL != "https://analyzer.example.org/?week="+week.String() ||
+	// report.forecast.* reach the report (TestReportForecastSettings).
+	forecast := func(env map[string]string) (f report.Forecast, b report.Backlog) {
+		t.Helper()
+		r := boardReport(env)
+		if r.Teams[0].Forecast == nil {
+			t.Fatalf("forecast report without a forecast: %+v", r.Teams[0])
+		}
+		return *r.Teams[0].Forecast, r.Teams[0].Backlog
+	}
+	// http.public_url and report.definitions_url reach the report.
+	if r := boardReport(map[string]string{"ANALYZER_HTTP_PUBLIC_URL": "https://analyzer.example.org"}); r.DashboardURL != "https://analyzer.example.org/?week="+week.String() ||
 		r.Teams[0].DashboardURL != "https://analyzer.example.org/boards/2?week="+week.String() || r.DocsBaseURL != "https://analyzer.example.org/docs/" {
 		t.Errorf("public_url: dashboard %q, board %q, docs %q", r.DashboardURL, r.Teams[0].DashboardURL, r.DocsBaseURL)
 	}
-	if r := links(map[string]string{"ANALYZER_REPORT_DEFINITIONS_URL": "https://wiki.example.org/kpi"}); r.DashboardURL != "" || r.DocsBaseURL != "https://wiki.example.org/kpi/" {
+	if r := boardReport(map[string]string{"ANALYZER_REPORT_DEFINITIONS_URL": "https://wiki.example.org/kpi"}); r.DashboardURL != "" || r.DocsBaseURL != "https://wiki.example.org/kpi/" {
 		t.Errorf("definitions_url: dashboard %q, docs %q", r.DashboardURL, r.DocsBaseURL)
 	}
 
