@@ -12,55 +12,31 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/backlog-health/analyzer/internal/jira/jiratest"
+
 	analyzer "github.com/backlog-health/analyzer"
 )
 
 // hungListener accepts TCP connections and never answers, like a stalled
-// VPN or proxy. It counts the connections; each is held until the test ends.
+// hungListener is jiratest.HungServer: it accepts connections and never
+// answers, counting them.
 type hungListener struct {
-	ln       net.Listener
-	accepted atomic.Int32
-	mu       sync.Mutex
-	conns    []net.Conn
+	address  string
+	accepted *atomic.Int32
 }
 
-func newHungListener(t *testing.T) *hungListener {
+func newHungListener(t *testing.T) hungListener {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &hungListener{ln: ln}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			h.accepted.Add(1)
-			h.mu.Lock()
-			h.conns = append(h.conns, c)
-			h.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		for _, c := range h.conns {
-			c.Close()
-		}
-	})
-	return h
+	addr, accepted := jiratest.HungServer(t)
+	return hungListener{address: addr, accepted: accepted}
 }
 
-func (h *hungListener) addr() string { return h.ln.Addr().String() }
+func (h hungListener) addr() string { return h.address }
 
 // hangGuard fails the test when f does not return within limit: the point of
 // these tests is that nothing hangs. The limit is generous; no timing is
