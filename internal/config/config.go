@@ -32,6 +32,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/backlog-health/analyzer/internal/compute"
 	"github.com/backlog-health/analyzer/internal/metrics"
 	"github.com/backlog-health/analyzer/internal/outcomes"
 )
@@ -695,10 +696,10 @@ func (c Config) Validate() error {
 	if n := c.Report.Forecast.HorizonWeeks; n < 1 || n > 104 {
 		bad("report.forecast.horizon_weeks", "must be 1-104 weeks, got %d", n)
 	}
-	// A report reads its week and the 25 before it (compute.ReadWeeks):
-	// more weeks of throughput than that would silently be fewer.
-	if n := c.Report.Forecast.ThroughputWeeks; n < 1 || n > 26 {
-		bad("report.forecast.throughput_weeks", "must be 1-26 weeks (the weeks a report reads), got %d", n)
+	// A report reads its week and the ones before it, compute.ReadWeeks in
+	// all: more weeks of throughput than that would silently be fewer.
+	if n := c.Report.Forecast.ThroughputWeeks; n < 1 || n > compute.ReadWeeks {
+		bad("report.forecast.throughput_weeks", "must be 1-%d weeks (the weeks a report reads), got %d", compute.ReadWeeks, n)
 	}
 	if w := c.Report.Outputs.Slack.WebhookURL; w != "" {
 		if u, err := url.Parse(w); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
