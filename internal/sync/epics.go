@@ -110,22 +110,11 @@ func (s *Syncer) fetchEpics(ctx context.Context, keys []string, bound string, op
 		case err != nil:
 			return fmt.Errorf("sync: site %s: epics: %w", s.cfg.SiteID, err)
 		}
-		for i, raw := range pg.Issues {
-			issue, items, warnings, err := pg.ParseIssue(i, opts)
-			if err != nil {
-				s.log.Warn("malformed epic skipped", slog.String("issue_key", peekKey(raw)), slog.Any("error", err))
-				continue
-			}
-			issue.ChangelogDropped = s.countDropped(issue.Key, warnings, res)
-			if !issue.ChangelogComplete {
-				if full, warns, err := s.fullChangelog(ctx, issue, opts); err == nil {
-					items, issue.ChangelogComplete = full, true
-					issue.ChangelogDropped = s.countDropped(issue.Key, warns, res)
-				}
-			}
-			batch.Issues = append(batch.Issues, issue)
-			batch.Changes = append(batch.Changes, items...)
-		}
+		// Like a board page, but an unusable epic is only logged (there is
+		// no board to record it on) and an epic's sprint events are not
+		// kept (epics are in no sprint of a scrum board).
+		s.parsePage(ctx, &batch, pg, opts, meta, res)
+		batch.Skipped, batch.SprintEvents = nil, nil
 	}
 	if len(batch.Issues) == 0 {
 		return nil

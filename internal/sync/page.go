@@ -146,39 +146,9 @@ func (s *Syncer) page(ctx, fctx context.Context, b analyzer.Board, cp *checkpoin
 		s.cfg.Progress.AddTotal(pg.Total)
 	}
 	batch := store.IssueBatch{SiteID: s.cfg.SiteID, BoardID: b.ID}
-	parsed := make([]refetch, 0, len(pg.Issues))
-	for i, raw := range pg.Issues {
-		issue, items, warnings, err := pg.ParseIssue(i, opts)
-		if err != nil {
-			key := peekKey(raw)
-			s.log.Warn("malformed issue skipped", slog.Int64("board_id", b.ID), slog.String("issue_key", key), slog.Any("error", err))
-			res.Skipped = append(res.Skipped, key)
-			batch.Skipped = append(batch.Skipped, store.SkippedIssue{Key: key, Reason: err.Error()})
-			continue
-		}
-		for _, w := range warnings {
-			s.log.Debug("issue field unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
-		}
-		issue.ChangelogDropped = s.countDropped(issue.Key, warnings, res)
-		parsed = append(parsed, refetch{issue: issue, items: items, want: !issue.ChangelogComplete})
-	}
-	s.fullChangelogs(ctx, parsed, opts)
-	for _, p := range parsed {
-		issue, items := p.issue, p.items
-		if p.want {
-			if p.err != nil {
-				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", p.err))
-				res.ChangelogsIncomplete++
-			} else {
-				items, issue.ChangelogComplete = p.full, true
-				res.ChangelogEntriesDropped -= issue.ChangelogDropped
-				issue.ChangelogDropped = s.countDropped(issue.Key, p.warns, res)
-				res.ChangelogsRefetched++
-			}
-		}
-		batch.Issues = append(batch.Issues, issue)
-		batch.Changes = append(batch.Changes, items...)
-		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
+	s.parsePage(ctx, &batch, pg, opts, meta, res)
+	for _, sk := range batch.Skipped {
+		res.Skipped = append(res.Skipped, sk.Key)
 	}
 	ncp.Done += len(pg.Issues)
 	ncp.Listed = !more
@@ -262,6 +232,47 @@ type refetch struct {
 	full  []analyzer.ChangeItem
 	warns []error
 	err   error
+}
+
+// parsePage parses a page's issues into batch: each issue with its
+// complete changelog (fetched side by side where the embedded one is
+// truncated; the truncated one is kept when that fails) and its sprint
+// events. An issue ParseIssue rejects is logged and added to
+// batch.Skipped.
+func (s *Syncer) parsePage(ctx context.Context, batch *store.IssueBatch, pg *jira.SearchPage, opts jira.ParseOptions, meta siteMeta, res *Result) {
+	parsed := make([]refetch, 0, len(pg.Issues))
+	for i, raw := range pg.Issues {
+		issue, items, warnings, err := pg.ParseIssue(i, opts)
+		if err != nil {
+			key := peekKey(raw)
+			s.log.Warn("malformed issue skipped", slog.Int64("board_id", batch.BoardID), slog.String("issue_key", key), slog.Any("error", err))
+			batch.Skipped = append(batch.Skipped, store.SkippedIssue{Key: key, Reason: err.Error()})
+			continue
+		}
+		for _, w := range warnings {
+			s.log.Debug("issue field unreadable", slog.String("issue_key", issue.Key), slog.Any("error", w))
+		}
+		issue.ChangelogDropped = s.countDropped(issue.Key, warnings, res)
+		parsed = append(parsed, refetch{issue: issue, items: items, want: !issue.ChangelogComplete})
+	}
+	s.fullChangelogs(ctx, parsed, opts)
+	for _, p := range parsed {
+		issue, items := p.issue, p.items
+		if p.want {
+			if p.err != nil {
+				s.log.Warn("full changelog unavailable; storing the truncated one", slog.String("issue_key", issue.Key), slog.Any("error", p.err))
+				res.ChangelogsIncomplete++
+			} else {
+				items, issue.ChangelogComplete = p.full, true
+				res.ChangelogEntriesDropped -= issue.ChangelogDropped
+				issue.ChangelogDropped = s.countDropped(issue.Key, p.warns, res)
+				res.ChangelogsRefetched++
+			}
+		}
+		batch.Issues = append(batch.Issues, issue)
+		batch.Changes = append(batch.Changes, items...)
+		batch.SprintEvents = append(batch.SprintEvents, jira.IssueSprintEvents(issue, items, meta.sprintFields)...)
+	}
 }
 
 // fullChangelogs fetches the full changelog of every entry that wants it,
